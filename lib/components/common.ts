@@ -1,0 +1,85 @@
+import { k8s } from 'cdk8s-plus-28';
+
+/** CPU and memory for one container, as Kubernetes quantities. */
+export interface ResourceSpec {
+  /** Requested CPU, e.g. `100m`. */
+  readonly cpuRequest: string;
+  /** CPU limit, e.g. `500m`. */
+  readonly cpuLimit: string;
+  /** Requested memory, e.g. `256Mi`. */
+  readonly memoryRequest: string;
+  /** Memory limit, e.g. `512Mi`. */
+  readonly memoryLimit: string;
+}
+
+/** The recommended Kubernetes labels, shared by every object of one component. */
+export function componentLabels(name: string, component: string, version: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': name,
+    'app.kubernetes.io/component': component,
+    'app.kubernetes.io/part-of': 'knowton-monitoring',
+    'app.kubernetes.io/version': version,
+    'app.kubernetes.io/managed-by': 'cdk8s',
+  };
+}
+
+/** The labels a selector may use: they must never change across upgrades, so no version. */
+export function selectorLabels(name: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'knowton-monitoring' };
+}
+
+/** The tag of an image reference (`repo:tag` -> `tag`), used as the version label. */
+export function imageTag(image: string): string {
+  const at = image.lastIndexOf(':');
+  return at > image.lastIndexOf('/') ? image.slice(at + 1) : '';
+}
+
+export function resources(spec: ResourceSpec): k8s.ResourceRequirements {
+  return {
+    requests: { cpu: k8s.Quantity.fromString(spec.cpuRequest), memory: k8s.Quantity.fromString(spec.memoryRequest) },
+    limits: { cpu: k8s.Quantity.fromString(spec.cpuLimit), memory: k8s.Quantity.fromString(spec.memoryLimit) },
+  };
+}
+
+/** Unprivileged user and group of the upstream images (`nobody`). */
+export const NOBODY = 65534;
+
+/** The container security context the `restricted` Pod Security Standard asks for. */
+export function restrictedContainerSecurity(): k8s.SecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: NOBODY,
+    runAsGroup: NOBODY,
+    readOnlyRootFilesystem: true,
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+/** Pod-level security context: non-root, and volumes writable by the unprivileged group. */
+export function restrictedPodSecurity(): k8s.PodSecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: NOBODY,
+    runAsGroup: NOBODY,
+    fsGroup: NOBODY,
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+/** A TCP port for container specs. */
+export function containerPort(name: string, port: number): k8s.ContainerPort {
+  return { name, containerPort: port, protocol: 'TCP' };
+}
+
+/** An HTTP GET probe on a named port. */
+export function httpProbe(path: string, port: string, periodSeconds = 10, failureThreshold = 3): k8s.Probe {
+  return {
+    httpGet: { path, port: k8s.IntOrString.fromString(port) },
+    periodSeconds,
+    timeoutSeconds: 5,
+    failureThreshold,
+  };
+}

@@ -1,0 +1,132 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { check, checkImage } from '../validate';
+import {
+  ResourceSpec,
+  componentLabels,
+  containerPort,
+  httpProbe,
+  imageTag,
+  resources,
+  restrictedContainerSecurity,
+  restrictedPodSecurity,
+  selectorLabels,
+} from './common';
+import { ServiceScrapeTarget } from './prometheus-config';
+
+/** Kubernetes resources kube-state-metrics can export, with the API group RBAC needs for each. */
+const RESOURCE_GROUPS: Record<string, string> = {
+  pods: '',
+  nodes: '',
+  persistentvolumeclaims: '',
+  deployments: 'apps',
+  statefulsets: 'apps',
+  daemonsets: 'apps',
+  replicasets: 'apps',
+  jobs: 'batch',
+  cronjobs: 'batch',
+};
+
+export interface KubeStateMetricsProps {
+  /** Namespace of every object. */
+  readonly namespace: string;
+  /** kube-state-metrics image. @default 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.16.0' */
+  readonly image?: string;
+  /** Resources to export; RBAC grants list/watch on exactly these. @default pods, nodes, deployments, statefulsets, daemonsets, persistentvolumeclaims */
+  readonly resources?: readonly string[];
+  /** Pod labels copied onto kube_pod_labels, so alerts can join pods to services. @default ['app'] */
+  readonly podLabels?: readonly string[];
+  /** CPU and memory of the container. @default 50m/200m CPU, 128Mi/256Mi memory */
+  readonly containerResources?: ResourceSpec;
+}
+
+export const KUBE_STATE_METRICS_DEFAULTS = {
+  image: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.16.0',
+  resources: ['pods', 'nodes', 'deployments', 'statefulsets', 'daemonsets', 'persistentvolumeclaims'],
+  podLabels: ['app'],
+  containerResources: { cpuRequest: '50m', cpuLimit: '200m', memoryRequest: '128Mi', memoryLimit: '256Mi' } as ResourceSpec,
+};
+
+/** kube-state-metrics: pod restarts and container resource limits for the resource alerts. */
+export class KubeStateMetrics extends Construct {
+  readonly scrapeTarget: ServiceScrapeTarget;
+
+  constructor(scope: Construct, id: string, props: KubeStateMetricsProps) {
+    super(scope, id);
+    const where = this.node.path;
+    const ns = props.namespace;
+    const image = props.image ?? KUBE_STATE_METRICS_DEFAULTS.image;
+    const exported = [...(props.resources ?? KUBE_STATE_METRICS_DEFAULTS.resources)].sort();
+    const podLabels = props.podLabels ?? KUBE_STATE_METRICS_DEFAULTS.podLabels;
+    checkImage(where, 'image', image);
+    check(exported.length > 0, where, 'resources', exported, 'at least one resource');
+    for (const r of exported) {
+      check(r in RESOURCE_GROUPS, where, 'resources', r, `one of ${Object.keys(RESOURCE_GROUPS).join(', ')}`);
+    }
+    check(exported.includes('pods'), where, 'resources', exported,
+      'a list that includes pods: PodCrashLooping and the CPU/memory limit alerts read pod metrics');
+
+    const name = 'kube-state-metrics';
+    const labels = componentLabels(name, 'exporter', imageTag(image));
+    const selector = selectorLabels(name);
+    const meta = (n: string, namespace: string | null = ns) => ({ name: n, namespace: namespace ?? undefined, labels });
+
+    const sa = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(name) });
+    const byGroup = new Map<string, string[]>();
+    for (const r of exported) byGroup.set(RESOURCE_GROUPS[r], [...(byGroup.get(RESOURCE_GROUPS[r]) ?? []), r]);
+    new k8s.KubeClusterRole(this, 'ClusterRole', {
+      metadata: meta(`${ns}-kube-state-metrics`, null),
+      rules: [...byGroup.entries()].sort().map(([group, res]) => ({ apiGroups: [group], resources: res, verbs: ['list', 'watch'] })),
+    });
+    new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+      metadata: meta(`${ns}-kube-state-metrics`, null),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${ns}-kube-state-metrics` },
+      subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: ns }],
+    });
+
+    const service = new k8s.KubeService(this, 'Service', {
+      metadata: meta(name),
+      spec: {
+        selector,
+        ports: [
+          { name: 'http-metrics', port: 8080, targetPort: k8s.IntOrString.fromString('http-metrics') },
+          { name: 'telemetry', port: 8081, targetPort: k8s.IntOrString.fromString('telemetry') },
+        ],
+      },
+    });
+
+    new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: meta(name),
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels: { ...labels, ...selector } },
+          spec: {
+            serviceAccountName: sa.name,
+            securityContext: restrictedPodSecurity(),
+            containers: [
+              {
+                name,
+                image,
+                args: [
+                  '--port=8080',
+                  '--telemetry-port=8081',
+                  `--resources=${exported.join(',')}`,
+                  ...(podLabels.length ? [`--metric-labels-allowlist=pods=[${podLabels.join(',')}]`] : []),
+                ],
+                ports: [containerPort('http-metrics', 8080), containerPort('telemetry', 8081)],
+                livenessProbe: httpProbe('/livez', 'http-metrics'),
+                readinessProbe: httpProbe('/readyz', 'telemetry'),
+                resources: resources(props.containerResources ?? KUBE_STATE_METRICS_DEFAULTS.containerResources),
+                securityContext: restrictedContainerSecurity(),
+              },
+            ],
+          },
+        },
+      },
+    });
+
+    this.scrapeTarget = { jobName: name, namespace: ns, serviceName: service.name, portName: 'http-metrics' };
+  }
+}

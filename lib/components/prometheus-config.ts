@@ -1,0 +1,142 @@
+/**
+ * prometheus.yml as a plain object. Kept apart from the construct so tests can render it, and so the
+ * scrape jobs each exporter contributes are described in one vocabulary.
+ */
+import { Duration } from '../units';
+
+/** Where the in-cluster service account credentials are mounted. */
+const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** A scrape job over the endpoints of one Service in the stack's namespace. */
+export interface ServiceScrapeTarget {
+  /** The job label, e.g. `kube-state-metrics`. */
+  readonly jobName: string;
+  /** Namespace of the Service. */
+  readonly namespace: string;
+  /** Name of the Service whose endpoints are scraped. */
+  readonly serviceName: string;
+  /** Name of the Service port that serves metrics. */
+  readonly portName: string;
+  /** Metrics path. @default '/metrics' */
+  readonly metricsPath?: string;
+}
+
+export interface PrometheusConfigOptions {
+  readonly scrapeInterval: Duration;
+  readonly scrapeTimeout: Duration;
+  readonly evaluationInterval: Duration;
+  readonly externalLabels: Record<string, string>;
+  /** Directory the rule ConfigMap is mounted at. */
+  readonly rulesDir: string;
+  /** Namespaces whose annotated pods are scraped as KnowTon applications. */
+  readonly appNamespaces: readonly string[];
+  /** Exporter and component jobs discovered through their Services. */
+  readonly serviceTargets: readonly ServiceScrapeTarget[];
+  /** Alertmanager addresses (`host:port`); none leaves out the alerting block. */
+  readonly alertmanagers: readonly string[];
+  /** Skip verification of the kubelet's serving certificate (self-signed on most clusters). */
+  readonly kubeletInsecureSkipVerify: boolean;
+}
+
+/** cAdvisor exposes hundreds of series per container; keep the ones the rules and dashboards read. */
+export const CADVISOR_METRICS = [
+  'container_cpu_usage_seconds_total',
+  'container_cpu_cfs_periods_total',
+  'container_cpu_cfs_throttled_periods_total',
+  'container_memory_working_set_bytes',
+  'container_network_receive_bytes_total',
+  'container_network_transmit_bytes_total',
+];
+
+/** The job that scrapes KnowTon application pods; relabelling turns it into `knowton-<app>`. */
+export const APP_JOB = 'knowton-apps';
+
+function appPodJob(o: PrometheusConfigOptions): object {
+  const ann = (name: string) => `__meta_kubernetes_pod_annotation_prometheus_io_${name}`;
+  return {
+    job_name: APP_JOB,
+    kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [...o.appNamespaces] } }],
+    relabel_configs: [
+      { source_labels: [ann('scrape')], regex: 'true', action: 'keep' },
+      { source_labels: ['__meta_kubernetes_pod_phase'], regex: 'Running', action: 'keep' },
+      // The app label names the service; pods without one cannot be told apart in the dashboards.
+      { source_labels: ['__meta_kubernetes_pod_label_app'], regex: '.+', action: 'keep' },
+      { source_labels: [ann('scheme')], regex: '(https?)', target_label: '__scheme__' },
+      { source_labels: [ann('path')], regex: '(.+)', target_label: '__metrics_path__' },
+      // Address from the pod IP and the port annotation; IPv6 addresses need brackets.
+      {
+        source_labels: ['__meta_kubernetes_pod_ip', ann('port')],
+        regex: '([0-9.]+);([0-9]+)',
+        replacement: '$1:$2',
+        target_label: '__address__',
+      },
+      {
+        source_labels: ['__meta_kubernetes_pod_ip', ann('port')],
+        regex: '([0-9a-fA-F:]*:[0-9a-fA-F:]*);([0-9]+)',
+        replacement: '[$1]:$2',
+        target_label: '__address__',
+      },
+      { source_labels: ['__meta_kubernetes_pod_label_app'], replacement: 'knowton-$1', target_label: 'job' },
+      { source_labels: ['__meta_kubernetes_pod_label_app'], target_label: 'service' },
+      { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
+      { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
+    ],
+  };
+}
+
+function cadvisorJob(o: PrometheusConfigOptions): object {
+  return {
+    job_name: 'kubelet-cadvisor',
+    scheme: 'https',
+    metrics_path: '/metrics/cadvisor',
+    kubernetes_sd_configs: [{ role: 'node' }],
+    authorization: { credentials_file: `${SA_DIR}/token` },
+    tls_config: { ca_file: `${SA_DIR}/ca.crt`, insecure_skip_verify: o.kubeletInsecureSkipVerify },
+    relabel_configs: [{ source_labels: ['__meta_kubernetes_node_name'], target_label: 'node' }],
+    metric_relabel_configs: [
+      { source_labels: ['__name__'], regex: CADVISOR_METRICS.join('|'), action: 'keep' },
+      // Pod-level cgroup totals (container="") and the pause container would double-count CPU and
+      // memory; network counters exist only at pod level, so they stay.
+      { source_labels: ['__name__', 'container'], regex: 'container_(cpu|memory)_.+;(|POD)', action: 'drop' },
+    ],
+  };
+}
+
+function serviceJob(t: ServiceScrapeTarget): object {
+  return {
+    job_name: t.jobName,
+    metrics_path: t.metricsPath ?? '/metrics',
+    kubernetes_sd_configs: [{ role: 'endpoints', namespaces: { names: [t.namespace] } }],
+    relabel_configs: [
+      { source_labels: ['__meta_kubernetes_service_name'], regex: t.serviceName, action: 'keep' },
+      { source_labels: ['__meta_kubernetes_endpoint_port_name'], regex: t.portName, action: 'keep' },
+      { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
+      { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
+      { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: 'node' },
+    ],
+  };
+}
+
+export function renderPrometheusConfig(o: PrometheusConfigOptions): Record<string, unknown> {
+  const config: Record<string, unknown> = {
+    global: {
+      scrape_interval: o.scrapeInterval.toPromDuration(),
+      scrape_timeout: o.scrapeTimeout.toPromDuration(),
+      evaluation_interval: o.evaluationInterval.toPromDuration(),
+      ...(Object.keys(o.externalLabels).length ? { external_labels: o.externalLabels } : {}),
+    },
+    rule_files: [`${o.rulesDir}/*.yml`],
+  };
+  if (o.alertmanagers.length) {
+    config.alerting = {
+      alertmanagers: [{ api_version: 'v2', static_configs: [{ targets: [...o.alertmanagers] }] }],
+    };
+  }
+  config.scrape_configs = [
+    { job_name: 'prometheus', static_configs: [{ targets: ['localhost:9090'] }] },
+    appPodJob(o),
+    cadvisorJob(o),
+    ...o.serviceTargets.map(serviceJob),
+  ];
+  return config;
+}

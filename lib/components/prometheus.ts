@@ -1,0 +1,283 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { stringify } from 'yaml';
+import { Duration } from '../units';
+import { check, checkDnsLabel, checkImage, checkQuantity } from '../validate';
+import {
+  ResourceSpec,
+  componentLabels,
+  containerPort,
+  httpProbe,
+  imageTag,
+  resources,
+  restrictedContainerSecurity,
+  restrictedPodSecurity,
+  selectorLabels,
+} from './common';
+import { ServiceScrapeTarget, renderPrometheusConfig } from './prometheus-config';
+
+export interface PrometheusProps {
+  /** Namespace of every object. */
+  readonly namespace: string;
+  /** Namespaces whose pods annotated `prometheus.io/scrape: "true"` are scraped. @default [namespace] */
+  readonly watchedNamespaces?: readonly string[];
+  /** Prometheus image. @default 'quay.io/prometheus/prometheus:v3.5.0' */
+  readonly image?: string;
+  /** Sidecar that reloads Prometheus when its config or rules change. @default 'quay.io/prometheus-operator/prometheus-config-reloader:v0.83.0' */
+  readonly reloaderImage?: string;
+  /** How long samples are kept. @default Duration.days(30) */
+  readonly retention?: Duration;
+  /** Size cap of the TSDB, in Prometheus units (B, KB, MB, GB, TB; powers of 1024); must be below storageSize. @default '45GB' */
+  readonly retentionSize?: string;
+  /** Size of the persistent volume, a Kubernetes quantity. @default '50Gi' */
+  readonly storageSize?: string;
+  /** StorageClass of the volume. @default the cluster's default StorageClass */
+  readonly storageClassName?: string;
+  /** How often every target is scraped. @default Duration.seconds(15) */
+  readonly scrapeInterval?: Duration;
+  /** How long one scrape may take; at most scrapeInterval. @default Duration.seconds(10) */
+  readonly scrapeTimeout?: Duration;
+  /** How often alerting and recording rules are evaluated. @default Duration.seconds(15) */
+  readonly evaluationInterval?: Duration;
+  /** Labels added to every series and alert leaving this Prometheus. @default {} */
+  readonly externalLabels?: Record<string, string>;
+  /** CPU and memory of the Prometheus container. @default 500m/2 CPU, 2Gi/4Gi memory */
+  readonly resources?: ResourceSpec;
+  /** Rule files by file name (`*.yml`), each a rule-file object. @default {} */
+  readonly ruleFiles?: Record<string, unknown>;
+  /** Exporter and component Services to scrape. @default [] */
+  readonly serviceTargets?: readonly ServiceScrapeTarget[];
+  /** Alertmanager addresses (`host:port`). @default [] (no alerting block) */
+  readonly alertmanagers?: readonly string[];
+  /** Skip verification of the kubelet's serving certificate, self-signed on most clusters. @default true */
+  readonly kubeletInsecureSkipVerify?: boolean;
+}
+
+export const PROMETHEUS_DEFAULTS = {
+  image: 'quay.io/prometheus/prometheus:v3.5.0',
+  reloaderImage: 'quay.io/prometheus-operator/prometheus-config-reloader:v0.83.0',
+  retention: Duration.days(30),
+  retentionSize: '45GB',
+  storageSize: '50Gi',
+  scrapeInterval: Duration.seconds(15),
+  scrapeTimeout: Duration.seconds(10),
+  evaluationInterval: Duration.seconds(15),
+  resources: { cpuRequest: '500m', cpuLimit: '2', memoryRequest: '2Gi', memoryLimit: '4Gi' } as ResourceSpec,
+  reloaderResources: { cpuRequest: '10m', cpuLimit: '100m', memoryRequest: '32Mi', memoryLimit: '64Mi' } as ResourceSpec,
+};
+
+/** Prometheus's staleness lookback: a target scraped less often than this drops out of instant queries. */
+const LOOKBACK = Duration.minutes(5);
+const PROM_SIZE = /^([0-9]+)(B|KB|MB|GB|TB|PB|EB)$/;
+const PROM_SIZE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB', 'EB'];
+
+const CONFIG_DIR = '/etc/prometheus/config';
+const RULES_DIR = '/etc/prometheus/rules';
+const DATA_DIR = '/prometheus';
+
+/**
+ * Prometheus as a StatefulSet `prometheus` (pod `prometheus-0`) behind `prometheus-service:9090`,
+ * with its config and rules in ConfigMaps that a sidecar reloads on change, and read-only RBAC for discovery.
+ */
+export class Prometheus extends Construct {
+  /** In-cluster address of the web UI and API. */
+  readonly url: string;
+  readonly scrapeInterval: Duration;
+  readonly evaluationInterval: Duration;
+
+  constructor(scope: Construct, id: string, props: PrometheusProps) {
+    super(scope, id);
+    const where = this.node.path;
+    const ns = props.namespace;
+    const image = props.image ?? PROMETHEUS_DEFAULTS.image;
+    const reloaderImage = props.reloaderImage ?? PROMETHEUS_DEFAULTS.reloaderImage;
+    const retention = props.retention ?? PROMETHEUS_DEFAULTS.retention;
+    const retentionSize = props.retentionSize ?? PROMETHEUS_DEFAULTS.retentionSize;
+    const storageSize = props.storageSize ?? PROMETHEUS_DEFAULTS.storageSize;
+    const scrapeInterval = props.scrapeInterval ?? PROMETHEUS_DEFAULTS.scrapeInterval;
+    const scrapeTimeout = props.scrapeTimeout ?? PROMETHEUS_DEFAULTS.scrapeTimeout;
+    const evaluationInterval = props.evaluationInterval ?? PROMETHEUS_DEFAULTS.evaluationInterval;
+    const watched = [...new Set([ns, ...(props.watchedNamespaces ?? [])])];
+
+    checkImage(where, 'image', image);
+    checkImage(where, 'reloaderImage', reloaderImage);
+    check(retention.compare(Duration.hours(2)) >= 0, where, 'retention', String(retention),
+      'a Duration of at least 2h (one TSDB block)');
+    const storageBytes = checkQuantity(where, 'storageSize', storageSize);
+    const sizeMatch = PROM_SIZE.exec(retentionSize);
+    check(sizeMatch !== null && Number(sizeMatch[1]) > 0, where, 'retentionSize', retentionSize,
+      'a positive Prometheus size such as 45GB (units B, KB, MB, GB, TB, PB, EB)');
+    const retentionBytes = Number(sizeMatch![1]) * 1024 ** PROM_SIZE_UNITS.indexOf(sizeMatch![2]);
+    check(retentionBytes < storageBytes, where, 'retentionSize', retentionSize,
+      `less than storageSize (${storageSize}), so old blocks are deleted before the volume fills`);
+    check(scrapeInterval.compare(Duration.seconds(1)) >= 0 && scrapeInterval.compare(LOOKBACK.times(0.5)) <= 0,
+      where, 'scrapeInterval', String(scrapeInterval),
+      'between 1s and 2m30s: a longer interval lets series go stale between scrapes (5m lookback)');
+    check(scrapeTimeout.compare(Duration.seconds(1)) >= 0 && scrapeTimeout.compare(scrapeInterval) <= 0,
+      where, 'scrapeTimeout', String(scrapeTimeout), `between 1s and scrapeInterval (${scrapeInterval})`);
+    check(evaluationInterval.compare(scrapeInterval) >= 0 && evaluationInterval.compare(LOOKBACK.times(0.5)) <= 0,
+      where, 'evaluationInterval', String(evaluationInterval),
+      `between scrapeInterval (${scrapeInterval}) and 2m30s: rules evaluated faster than samples arrive ` +
+      'only re-read the same data; a scrapeInterval longer than the evaluation interval is not allowed');
+    watched.forEach((n, i) => checkDnsLabel(where, `watchedNamespaces[${i}]`, n));
+    this.scrapeInterval = scrapeInterval;
+    this.evaluationInterval = evaluationInterval;
+
+    const name = 'prometheus';
+    const labels = componentLabels(name, 'server', imageTag(image));
+    const selector = selectorLabels(name);
+    const meta = (n: string, namespace: string | null = ns) => ({ name: n, namespace: namespace ?? undefined, labels });
+
+    const sa = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(name) });
+
+    // Cluster scope only for what is cluster-scoped: nodes (discovery) and the kubelet's metrics.
+    new k8s.KubeClusterRole(this, 'ClusterRole', {
+      metadata: meta(`${ns}-prometheus`, null),
+      rules: [
+        { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] },
+      ],
+    });
+    new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+      metadata: meta(`${ns}-prometheus`, null),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${ns}-prometheus` },
+      subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: ns }],
+    });
+    // Pods, endpoints and services only in the namespaces it watches.
+    for (const target of watched) {
+      new k8s.KubeRole(this, `Role-${target}`, {
+        metadata: meta('prometheus-discovery', target),
+        rules: [{ apiGroups: [''], resources: ['pods', 'endpoints', 'services'], verbs: ['get', 'list', 'watch'] }],
+      });
+      new k8s.KubeRoleBinding(this, `RoleBinding-${target}`, {
+        metadata: meta('prometheus-discovery', target),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'prometheus-discovery' },
+        subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: ns }],
+      });
+    }
+
+    const config = renderPrometheusConfig({
+      scrapeInterval,
+      scrapeTimeout,
+      evaluationInterval,
+      externalLabels: props.externalLabels ?? {},
+      rulesDir: RULES_DIR,
+      appNamespaces: watched,
+      serviceTargets: props.serviceTargets ?? [],
+      alertmanagers: props.alertmanagers ?? [],
+      kubeletInsecureSkipVerify: props.kubeletInsecureSkipVerify ?? true,
+    });
+    const configMap = new k8s.KubeConfigMap(this, 'Config', {
+      metadata: meta('prometheus-config'),
+      data: { 'prometheus.yml': stringify(config, { lineWidth: 0 }) },
+    });
+    const ruleFiles = props.ruleFiles ?? {};
+    for (const file of Object.keys(ruleFiles)) {
+      check(/^[a-z0-9][a-z0-9.-]*\.yml$/.test(file), where, 'ruleFiles', file, 'file names like service-health.rules.yml');
+    }
+    const rulesMap = new k8s.KubeConfigMap(this, 'Rules', {
+      metadata: meta('prometheus-rules'),
+      data: Object.fromEntries(
+        Object.keys(ruleFiles).sort().map((f) => [f, stringify(ruleFiles[f], { lineWidth: 0 })]),
+      ),
+    });
+
+    const headless = new k8s.KubeService(this, 'HeadlessService', {
+      metadata: meta('prometheus-headless'),
+      spec: {
+        clusterIp: 'None',
+        selector,
+        ports: [{ name: 'web', port: 9090, targetPort: k8s.IntOrString.fromString('web') }],
+      },
+    });
+    new k8s.KubeService(this, 'Service', {
+      metadata: meta('prometheus-service'),
+      spec: {
+        type: 'ClusterIP',
+        selector,
+        ports: [{ name: 'web', port: 9090, targetPort: k8s.IntOrString.fromString('web') }],
+      },
+    });
+    this.url = `http://prometheus-service.${ns}.svc:9090`;
+
+    new k8s.KubeStatefulSet(this, 'StatefulSet', {
+      metadata: meta(name),
+      spec: {
+        serviceName: headless.name,
+        replicas: 1,
+        podManagementPolicy: 'Parallel',
+        selector: { matchLabels: selector },
+        template: {
+          metadata: {
+            labels: { ...labels, ...selector },
+            annotations: { 'kubectl.kubernetes.io/default-container': 'prometheus' },
+          },
+          spec: {
+            serviceAccountName: sa.name,
+            securityContext: restrictedPodSecurity(),
+            // Long enough for the last rule evaluation and the WAL to be flushed.
+            terminationGracePeriodSeconds: 600,
+            containers: [
+              {
+                name: 'prometheus',
+                image,
+                args: [
+                  `--config.file=${CONFIG_DIR}/prometheus.yml`,
+                  `--storage.tsdb.path=${DATA_DIR}`,
+                  `--storage.tsdb.retention.time=${retention.toPromDuration()}`,
+                  `--storage.tsdb.retention.size=${retentionSize}`,
+                  '--web.enable-lifecycle',
+                  '--web.listen-address=:9090',
+                ],
+                ports: [containerPort('web', 9090)],
+                readinessProbe: httpProbe('/-/ready', 'web', 5),
+                livenessProbe: httpProbe('/-/healthy', 'web', 15, 6),
+                // Replaying a large WAL after a restart takes minutes; do not kill it meanwhile.
+                startupProbe: httpProbe('/-/ready', 'web', 15, 60),
+                resources: resources(props.resources ?? PROMETHEUS_DEFAULTS.resources),
+                securityContext: restrictedContainerSecurity(),
+                volumeMounts: [
+                  { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+                  { name: 'rules', mountPath: RULES_DIR, readOnly: true },
+                  { name: 'data', mountPath: DATA_DIR },
+                ],
+              },
+              {
+                // Watches the mounted ConfigMaps and POSTs /-/reload when kubelet updates them.
+                name: 'config-reloader',
+                image: reloaderImage,
+                args: [
+                  '--listen-address=:8081',
+                  '--reload-url=http://127.0.0.1:9090/-/reload',
+                  `--config-file=${CONFIG_DIR}/prometheus.yml`,
+                  `--watched-dir=${RULES_DIR}`,
+                ],
+                ports: [containerPort('reloader-web', 8081)],
+                resources: resources(PROMETHEUS_DEFAULTS.reloaderResources),
+                securityContext: restrictedContainerSecurity(),
+                volumeMounts: [
+                  { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+                  { name: 'rules', mountPath: RULES_DIR, readOnly: true },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'config', configMap: { name: configMap.name } },
+              { name: 'rules', configMap: { name: rulesMap.name } },
+            ],
+          },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: 'data', labels: selector },
+            spec: {
+              accessModes: ['ReadWriteOnce'],
+              ...(props.storageClassName ? { storageClassName: props.storageClassName } : {}),
+              resources: { requests: { storage: k8s.Quantity.fromString(storageSize) } },
+            },
+          },
+        ],
+      },
+    });
+  }
+}
