@@ -3,6 +3,8 @@
  * environment profiles `npm run synth` chooses from. Component defaults live next to their
  * constructs (PROMETHEUS_DEFAULTS, ...); this file only says which ones an environment changes.
  */
+import type { GrafanaProps } from './components/grafana';
+import type { MonitoringIngressProps } from './components/ingress';
 import type { KubeStateMetricsProps } from './components/kube-state-metrics';
 import type { NodeExporterProps } from './components/node-exporter';
 import type { PostgresExporterProps } from './components/postgres-exporter';
@@ -10,11 +12,31 @@ import type { PrometheusProps } from './components/prometheus';
 
 type Settings<P> = Omit<P, 'namespace'>;
 
+/** Where traffic the NetworkPolicies allow goes outside the stack's namespaces. */
+export interface NetworkSettings {
+  /** Namespace of the ingress controller's pods. @default 'ingress-nginx' */
+  readonly ingressControllerNamespace?: string;
+  /** Labels of the ingress controller's pods. @default { 'app.kubernetes.io/name': 'ingress-nginx' } */
+  readonly ingressControllerPodLabels?: Record<string, string>;
+  /** Namespace of the cluster DNS pods. @default 'kube-system' */
+  readonly dnsNamespace?: string;
+  /** Labels of the cluster DNS pods. @default { 'k8s-app': 'kube-dns' } */
+  readonly dnsPodLabels?: Record<string, string>;
+  /** Addresses of the API server, kubelets and nodes (outside the pod network). @default '0.0.0.0/0' */
+  readonly clusterCidr?: string;
+  /** Address range of the PostgreSQL server postgres-exporter connects to. @default '0.0.0.0/0' */
+  readonly postgresCidr?: string;
+  /** Port of the PostgreSQL server. @default 5432 */
+  readonly postgresPort?: number;
+}
+
 export interface StackConfig {
   /** Environment name, stamped on every series as the `environment` external label. @default 'dev' */
   readonly environment?: string;
-  /** Namespace of every object of the stack. @default 'knowton-dev' */
+  /** Namespace of every object of the stack but node-exporter. Pod Security level `restricted`. @default 'knowton-dev' */
   readonly namespace?: string;
+  /** Namespace of node-exporter, which needs host access and so the `privileged` level. @default '<namespace>-node-exporter' */
+  readonly hostNamespace?: string;
   /** Further namespaces whose annotated application pods are scraped. @default [] (only `namespace`) */
   readonly watchedNamespaces?: readonly string[];
   /** Prometheus settings; see PrometheusProps for each default. @default {} */
@@ -25,6 +47,12 @@ export interface StackConfig {
   readonly nodeExporter?: Settings<NodeExporterProps>;
   /** postgres-exporter settings. @default {} */
   readonly postgresExporter?: Settings<PostgresExporterProps>;
+  /** Grafana settings; datasource URLs and dashboards come from the stack. @default {} */
+  readonly grafana?: Omit<Settings<GrafanaProps>, 'prometheusUrl' | 'scrapeInterval' | 'alertmanagerUrl' | 'dashboards' | 'rootUrl'>;
+  /** Ingress settings (domain, class, TLS, authentication). @default {} (prometheus/grafana/alertmanager.knowton.io, TLS, basic auth) */
+  readonly ingress?: Omit<Settings<MonitoringIngressProps>, 'uis'>;
+  /** NetworkPolicy peers outside the stack. @default {} */
+  readonly network?: NetworkSettings;
 }
 
 /** The environment profiles. `dev` is the spec's `k8s/dev` and what `npm run synth` writes to dist/. */

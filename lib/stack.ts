@@ -1,7 +1,10 @@
 import { App, Chart } from 'cdk8s';
 import { StackConfig } from './config';
+import { Grafana } from './components/grafana';
+import { MonitoringIngress } from './components/ingress';
 import { KubeStateMetrics } from './components/kube-state-metrics';
 import { MonitoringNamespace } from './components/namespace';
+import { Flow, NetworkPolicies } from './components/network-policy';
 import { NodeExporter } from './components/node-exporter';
 import { PostgresExporter } from './components/postgres-exporter';
 import { Prometheus } from './components/prometheus';
@@ -9,13 +12,16 @@ import { check } from './validate';
 
 /**
  * The whole monitoring stack. Each component is its own Chart, so it lands in its own file of dist/
- * (`<chart>.k8s.yaml`) and a pull request shows which component a change touches. The namespace's
- * chart is `00-namespace` so that `kubectl apply -f dist`, which goes in file-name order, creates it first.
+ * (`<chart>.k8s.yaml`) and a pull request shows which component a change touches. The namespaces'
+ * chart is `00-namespace` so that `kubectl apply -f dist`, which goes in file-name order, creates them first.
  */
 export class MonitoringStack {
   readonly namespace: string;
+  readonly hostNamespace: string;
   readonly prometheus: Prometheus;
   readonly postgresExporter: PostgresExporter;
+  readonly grafana: Grafana;
+  readonly ingress: MonitoringIngress;
 
   /** Adds one chart per component to `app` (charts must be the App's children to get plain file names). */
   constructor(app: App, config: StackConfig = {}) {
@@ -24,20 +30,83 @@ export class MonitoringStack {
       'a lowercase name such as dev, staging or prod');
     const chart = (name: string) => new Chart(app, name, { disableResourceNameHashes: true });
 
-    this.namespace = new MonitoringNamespace(chart('00-namespace'), 'namespace', { name: config.namespace }).name;
-    const namespace = this.namespace;
+    const namespaces = chart('00-namespace');
+    const namespace = new MonitoringNamespace(namespaces, 'namespace', { name: config.namespace }).name;
+    // node-exporter needs host namespaces and paths, which only the `privileged` level admits; it gets a
+    // namespace of its own so that everything else stays under `restricted`.
+    const hostNamespace = new MonitoringNamespace(namespaces, 'host-namespace', {
+      name: config.hostNamespace ?? `${namespace}-node-exporter`,
+      podSecurity: 'privileged',
+    }).name;
+    check(hostNamespace !== namespace, 'StackConfig', 'hostNamespace', hostNamespace,
+      `a namespace other than ${namespace}, which enforces the restricted Pod Security level`);
+    this.namespace = namespace;
+    this.hostNamespace = hostNamespace;
+
+    const ingress = new MonitoringIngress(chart('ingress'), 'ingress', {
+      namespace,
+      ...config.ingress,
+      uis: [
+        { name: 'prometheus', serviceName: 'prometheus-service', servicePort: 9090, needsAuth: true },
+        { name: 'grafana', serviceName: 'grafana-service', servicePort: 3000, needsAuth: false },
+      ],
+    });
+    this.ingress = ingress;
 
     const ksm = new KubeStateMetrics(chart('kube-state-metrics'), 'kube-state-metrics', { namespace, ...config.kubeStateMetrics });
-    const nodeExporter = new NodeExporter(chart('node-exporter'), 'node-exporter', { namespace, ...config.nodeExporter });
+    const nodeExporter = new NodeExporter(chart('node-exporter'), 'node-exporter', { namespace: hostNamespace, ...config.nodeExporter });
     this.postgresExporter = new PostgresExporter(chart('postgres-exporter'), 'postgres-exporter', { namespace, ...config.postgresExporter });
 
+    const watched = [...new Set([namespace, ...(config.watchedNamespaces ?? [])])];
     this.prometheus = new Prometheus(chart('prometheus'), 'prometheus', {
       namespace,
       ...config.prometheus,
-      watchedNamespaces: config.watchedNamespaces,
+      watchedNamespaces: watched,
       externalLabels: { environment, ...config.prometheus?.externalLabels },
+      externalUrl: config.prometheus?.externalUrl ?? ingress.urls.prometheus,
       serviceTargets: [ksm.scrapeTarget, nodeExporter.scrapeTarget, this.postgresExporter.scrapeTarget],
       ruleFiles: {},
     });
+
+    this.grafana = new Grafana(chart('grafana'), 'grafana', {
+      namespace,
+      ...config.grafana,
+      prometheusUrl: this.prometheus.url,
+      scrapeInterval: this.prometheus.scrapeInterval,
+      rootUrl: ingress.urls.grafana,
+      dashboards: {},
+    });
+
+    const net = config.network ?? {};
+    const prometheus = { app: 'prometheus', namespace };
+    const grafana = { app: 'grafana', namespace };
+    const cluster = { cidr: net.clusterCidr ?? '0.0.0.0/0' };
+    const ingressController = {
+      namespace: net.ingressControllerNamespace ?? 'ingress-nginx',
+      podLabels: net.ingressControllerPodLabels ?? { 'app.kubernetes.io/name': 'ingress-nginx' },
+    };
+    const dns = { namespace: net.dnsNamespace ?? 'kube-system', podLabels: net.dnsPodLabels ?? { 'k8s-app': 'kube-dns' } };
+    const pods = [prometheus, grafana, { app: 'kube-state-metrics', namespace }, { app: 'postgres-exporter', namespace }];
+    const flows: Flow[] = [
+      ...pods.map((p) => ({ from: p, to: dns, ports: [{ port: 53, protocol: 'UDP' as const }, { port: 53 }], why: 'DNS' })),
+      { from: ingressController, to: prometheus, ports: [{ port: 9090 }], why: 'the Prometheus UI through the Ingress' },
+      { from: ingressController, to: grafana, ports: [{ port: 3000 }], why: 'the Grafana UI through the Ingress' },
+      { from: grafana, to: prometheus, ports: [{ port: 9090 }], why: 'Grafana queries Prometheus' },
+      { from: prometheus, to: { namespaces: watched }, ports: [], why: 'scrape annotated application pods on their own ports' },
+      { from: prometheus, to: { app: 'kube-state-metrics', namespace }, ports: [{ port: 8080 }], why: 'scrape kube-state-metrics' },
+      { from: prometheus, to: { app: 'postgres-exporter', namespace }, ports: [{ port: 9187 }], why: 'scrape postgres-exporter' },
+      { from: prometheus, to: { app: 'node-exporter', namespace: hostNamespace }, ports: [{ port: 9100 }], why: 'scrape node-exporter' },
+      // node-exporter runs on the host network, so its address is a node address, not a pod address.
+      { from: prometheus, to: cluster, ports: [{ port: 9100 }, { port: 10250 }], why: 'scrape node-exporter and the kubelets (cAdvisor) on node addresses' },
+      { from: prometheus, to: cluster, ports: [{ port: 443 }, { port: 6443 }], why: 'Kubernetes service discovery through the API server' },
+      { from: { app: 'kube-state-metrics', namespace }, to: cluster, ports: [{ port: 443 }, { port: 6443 }], why: 'kube-state-metrics watches the API server' },
+      {
+        from: { app: 'postgres-exporter', namespace },
+        to: { cidr: net.postgresCidr ?? '0.0.0.0/0' },
+        ports: [{ port: net.postgresPort ?? 5432 }],
+        why: 'postgres-exporter queries PostgreSQL',
+      },
+    ];
+    new NetworkPolicies(chart('network-policies'), 'network-policies', { namespaces: [namespace, hostNamespace], flows });
   }
 }

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { StackConfig, environmentConfig } from '../lib/config';
 import { synthesize } from '../lib/synth';
+import { parseAllDocuments } from 'yaml';
 import { Duration } from '../lib/units';
 import {
   K8sObject,
@@ -47,14 +48,21 @@ describe('the synthesized manifests', () => {
     expect(() => new (modelFor(sts))(sts).validate()).toThrow(/replicas/);
   });
 
-  test('the namespace is in the file kubectl applies first, and is the only object there', () => {
+  test('the namespaces are in the file kubectl applies first, alone', () => {
     const files = fs.readdirSync(dist).filter((f) => f.endsWith('.yaml')).sort();
     expect(files[0]).toBe('00-namespace.k8s.yaml');
-    const first = loadObjects(dist).filter((o) => o.kind === 'Namespace');
-    expect(first.map((o) => o.metadata.name)).toEqual(['knowton-dev']);
+    const first = parseAllDocuments(fs.readFileSync(path.join(dist, files[0]), 'utf8')).map((d) => d.toJS());
+    expect(first.map((o) => [o.kind, o.metadata.name])).toEqual([
+      ['Namespace', 'knowton-dev'],
+      ['Namespace', 'knowton-dev-node-exporter'],
+    ]);
     for (const o of objects.filter((x) => x.kind !== 'Namespace' && !x.kind.startsWith('Cluster'))) {
-      expect([o.kind, o.metadata.name, o.metadata.namespace]).toEqual([o.kind, o.metadata.name, 'knowton-dev']);
+      expect(['knowton-dev', 'knowton-dev-node-exporter']).toContain(o.metadata.namespace);
     }
+    // Only node-exporter (and what guards or discovers it) is outside the restricted namespace.
+    const outside = objects.filter((o) => o.metadata.namespace === 'knowton-dev-node-exporter');
+    expect([...new Set(outside.map((o) => o.metadata.labels?.['app.kubernetes.io/name']))].sort())
+      .toEqual(['network-policy', 'node-exporter', 'prometheus']);
     for (const o of objects.filter((x) => x.kind.startsWith('Cluster'))) {
       expect(o.metadata.namespace).toBeUndefined();
     }
@@ -92,8 +100,8 @@ describe('the synthesized manifests', () => {
 
   test('every container is hardened and has requests and limits', () => {
     const pods = objects.filter((o) => ['StatefulSet', 'Deployment', 'DaemonSet'].includes(o.kind));
-    expect(pods.map((o) => o.metadata.name).sort()).toEqual(
-      ['kube-state-metrics', 'node-exporter', 'postgres-exporter', 'prometheus'],
+    expect(pods.map((o) => o.metadata.name)).toEqual(
+      expect.arrayContaining(['kube-state-metrics', 'node-exporter', 'postgres-exporter', 'prometheus']),
     );
     for (const w of pods) {
       for (const c of w.spec.template.spec.containers) {
@@ -206,7 +214,7 @@ describe('scrape configuration', () => {
     for (const block of sd) {
       expect(roles.has(block.role)).toBe(true);
       expect(Object.keys(block).every((k) => ['role', 'namespaces'].includes(k))).toBe(true);
-      if (block.namespaces) expect(block.namespaces).toEqual({ names: ['knowton-dev'] });
+      if (block.namespaces) expect(['knowton-dev', 'knowton-dev-node-exporter']).toEqual(expect.arrayContaining(block.namespaces.names));
     }
   });
 
@@ -244,7 +252,7 @@ describe('bad input fails synth with a clear error and leaves dist/ untouched', 
 });
 
 describe('snapshots (guard against unintended change; behaviour is tested above)', () => {
-  test.each(['00-namespace', 'prometheus', 'kube-state-metrics', 'node-exporter', 'postgres-exporter'])('%s', (chart) => {
+  test.each(['00-namespace', 'prometheus', 'kube-state-metrics', 'node-exporter', 'postgres-exporter', 'grafana', 'ingress', 'network-policies'])('%s', (chart) => {
     expect(fs.readFileSync(path.join(dist, `${chart}.k8s.yaml`), 'utf8')).toMatchSnapshot();
   });
 });

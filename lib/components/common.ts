@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-28';
 
 /** CPU and memory for one container, as Kubernetes quantities. */
@@ -45,11 +46,11 @@ export function resources(spec: ResourceSpec): k8s.ResourceRequirements {
 export const NOBODY = 65534;
 
 /** The container security context the `restricted` Pod Security Standard asks for. */
-export function restrictedContainerSecurity(): k8s.SecurityContext {
+export function restrictedContainerSecurity(uid: number = NOBODY): k8s.SecurityContext {
   return {
     runAsNonRoot: true,
-    runAsUser: NOBODY,
-    runAsGroup: NOBODY,
+    runAsUser: uid,
+    runAsGroup: uid,
     readOnlyRootFilesystem: true,
     allowPrivilegeEscalation: false,
     privileged: false,
@@ -59,14 +60,19 @@ export function restrictedContainerSecurity(): k8s.SecurityContext {
 }
 
 /** Pod-level security context: non-root, and volumes writable by the unprivileged group. */
-export function restrictedPodSecurity(): k8s.PodSecurityContext {
+export function restrictedPodSecurity(uid: number = NOBODY): k8s.PodSecurityContext {
   return {
     runAsNonRoot: true,
-    runAsUser: NOBODY,
-    runAsGroup: NOBODY,
-    fsGroup: NOBODY,
+    runAsUser: uid,
+    runAsGroup: uid,
+    fsGroup: uid,
     seccompProfile: { type: 'RuntimeDefault' },
   };
+}
+
+/** sha256 of a value's JSON, for pod annotations that roll the pods when their configuration changes. */
+export function checksum(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
 }
 
 /** A TCP port for container specs. */

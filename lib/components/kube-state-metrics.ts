@@ -88,10 +88,8 @@ export class KubeStateMetrics extends Construct {
       metadata: meta(name),
       spec: {
         selector,
-        ports: [
-          { name: 'http-metrics', port: 8080, targetPort: k8s.IntOrString.fromString('http-metrics') },
-          { name: 'telemetry', port: 8081, targetPort: k8s.IntOrString.fromString('telemetry') },
-        ],
+        // Only the metrics port: its own telemetry is not scraped, so it is not reachable either.
+        ports: [{ name: 'http-metrics', port: 8080, targetPort: k8s.IntOrString.fromString('http-metrics') }],
       },
     });
 

@@ -49,6 +49,8 @@ export interface PrometheusProps {
   readonly serviceTargets?: readonly ServiceScrapeTarget[];
   /** Alertmanager addresses (`host:port`). @default [] (no alerting block) */
   readonly alertmanagers?: readonly string[];
+  /** Public URL of the UI, used in alert links (generatorURL). @default none (links use the pod address) */
+  readonly externalUrl?: string;
   /** Skip verification of the kubelet's serving certificate, self-signed on most clusters. @default true */
   readonly kubeletInsecureSkipVerify?: boolean;
 }
@@ -120,6 +122,9 @@ export class Prometheus extends Construct {
       `between scrapeInterval (${scrapeInterval}) and 2m30s: rules evaluated faster than samples arrive ` +
       'only re-read the same data; a scrapeInterval longer than the evaluation interval is not allowed');
     watched.forEach((n, i) => checkDnsLabel(where, `watchedNamespaces[${i}]`, n));
+    if (props.externalUrl !== undefined) {
+      check(/^https?:\/\/[^\s/]+(\/\S*)?$/.test(props.externalUrl), where, 'externalUrl', props.externalUrl, 'an http(s) URL');
+    }
     this.scrapeInterval = scrapeInterval;
     this.evaluationInterval = evaluationInterval;
 
@@ -143,8 +148,9 @@ export class Prometheus extends Construct {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${ns}-prometheus` },
       subjects: [{ kind: 'ServiceAccount', name: sa.name, namespace: ns }],
     });
-    // Pods, endpoints and services only in the namespaces it watches.
-    for (const target of watched) {
+    // Pods, endpoints and services only in the namespaces it watches: the applications' and the exporters'.
+    const discovered = [...new Set([...watched, ...(props.serviceTargets ?? []).map((t) => t.namespace)])];
+    for (const target of discovered) {
       new k8s.KubeRole(this, `Role-${target}`, {
         metadata: meta('prometheus-discovery', target),
         rules: [{ apiGroups: [''], resources: ['pods', 'endpoints', 'services'], verbs: ['get', 'list', 'watch'] }],
@@ -228,6 +234,7 @@ export class Prometheus extends Construct {
                   `--storage.tsdb.retention.size=${retentionSize}`,
                   '--web.enable-lifecycle',
                   '--web.listen-address=:9090',
+                  ...(props.externalUrl ? [`--web.external-url=${props.externalUrl}`, '--web.route-prefix=/'] : []),
                 ],
                 ports: [containerPort('web', 9090)],
                 readinessProbe: httpProbe('/-/ready', 'web', 5),

@@ -1,0 +1,124 @@
+import { Construct } from 'constructs';
+import { k8s } from 'cdk8s-plus-28';
+import { check, checkDnsLabel } from '../validate';
+import { componentLabels } from './common';
+
+/** One UI exposed through the Ingress. */
+export interface ExposedUi {
+  /** Sub-domain, e.g. `grafana` for grafana.<domain>. */
+  readonly name: string;
+  /** Service name and port behind it. */
+  readonly serviceName: string;
+  readonly servicePort: number;
+  /** Whether the UI has no login of its own and must be put behind the Ingress's authentication. */
+  readonly needsAuth: boolean;
+}
+
+/** Authentication in front of the UIs that have none of their own. */
+export type IngressAuth =
+  /** ingress-nginx basic auth from an htpasswd Secret (key `auth`). */
+  | { readonly type: 'basic'; readonly secretName: string }
+  /** An oauth2-proxy already running for the domain; ingress-nginx asks it on every request. */
+  | { readonly type: 'oauth2-proxy'; readonly url: string };
+
+export interface MonitoringIngressProps {
+  /** Namespace of the Ingress objects. */
+  readonly namespace: string;
+  /** Parent domain; hosts are prometheus.<domain>, grafana.<domain>, alertmanager.<domain>. @default 'knowton.io' */
+  readonly domain?: string;
+  /** IngressClass. @default 'nginx' */
+  readonly ingressClassName?: string;
+  /** The UIs to expose. */
+  readonly uis: readonly ExposedUi[];
+  /** Serve TLS on every host; turning it off also needs allowInsecure. @default true */
+  readonly tls?: boolean;
+  /** Explicit consent to plain-HTTP hosts (only for a throw-away cluster). @default false */
+  readonly allowInsecure?: boolean;
+  /** cert-manager ClusterIssuer that issues the hosts' certificates. @default none (the TLS Secrets are made by hand) */
+  readonly clusterIssuer?: string;
+  /** Authentication for Prometheus and Alertmanager. @default basic auth from Secret 'monitoring-basic-auth' */
+  readonly auth?: IngressAuth;
+}
+
+export const INGRESS_DEFAULTS = {
+  domain: 'knowton.io',
+  ingressClassName: 'nginx',
+  auth: { type: 'basic', secretName: 'monitoring-basic-auth' } as IngressAuth,
+};
+
+const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
+
+/**
+ * networking.k8s.io/v1 Ingress objects for the UIs: one per host, TLS on each, and authentication in
+ * front of Prometheus and Alertmanager (which have no login); Grafana uses its own login.
+ */
+export class MonitoringIngress extends Construct {
+  /** Public URL of each UI by name, e.g. `grafana` -> `https://grafana.knowton.io`. */
+  readonly urls: Record<string, string> = {};
+  /** Secrets the operator must create: TLS certificates (unless cert-manager) and the auth Secret. */
+  readonly requiredSecrets: string[] = [];
+
+  constructor(scope: Construct, id: string, props: MonitoringIngressProps) {
+    super(scope, id);
+    const where = this.node.path;
+    const domain = props.domain ?? INGRESS_DEFAULTS.domain;
+    const ingressClassName = props.ingressClassName ?? INGRESS_DEFAULTS.ingressClassName;
+    const tls = props.tls ?? true;
+    const auth = props.auth ?? INGRESS_DEFAULTS.auth;
+    check(DNS_NAME.test(domain), where, 'domain', domain, 'a lowercase DNS name such as knowton.io');
+    checkDnsLabel(where, 'ingressClassName', ingressClassName);
+    check(tls || props.allowInsecure === true, where, 'tls', tls,
+      'true; plain-HTTP hosts expose credentials and need allowInsecure: true as well');
+    if (auth.type === 'basic') {
+      check(auth.secretName.length > 0, where, 'auth.secretName', auth.secretName, 'the name of an htpasswd Secret (key `auth`)');
+      checkDnsLabel(where, 'auth.secretName', auth.secretName);
+    } else {
+      check(/^https:\/\/[^\s/]+/.test(auth.url), where, 'auth.url', auth.url, 'the https URL of the oauth2-proxy, e.g. https://oauth2.knowton.io');
+    }
+    if (props.clusterIssuer !== undefined) checkDnsLabel(where, 'clusterIssuer', props.clusterIssuer);
+
+    const labels = componentLabels('ingress', 'ingress', 'v1');
+    for (const ui of props.uis) {
+      const host = `${ui.name}.${domain}`;
+      check(DNS_NAME.test(host), where, `uis.${ui.name}`, host, 'a DNS name');
+      const tlsSecret = `${ui.name}-tls`;
+      const annotations: Record<string, string> = {};
+      if (tls) annotations['nginx.ingress.kubernetes.io/force-ssl-redirect'] = 'true';
+      if (props.clusterIssuer) annotations['cert-manager.io/cluster-issuer'] = props.clusterIssuer;
+      if (ui.needsAuth) {
+        if (auth.type === 'basic') {
+          annotations['nginx.ingress.kubernetes.io/auth-type'] = 'basic';
+          annotations['nginx.ingress.kubernetes.io/auth-secret'] = auth.secretName;
+          annotations['nginx.ingress.kubernetes.io/auth-realm'] = `KnowTon ${ui.name}`;
+        } else {
+          annotations['nginx.ingress.kubernetes.io/auth-url'] = `${auth.url}/oauth2/auth`;
+          annotations['nginx.ingress.kubernetes.io/auth-signin'] = `${auth.url}/oauth2/start?rd=$scheme://$host$escaped_request_uri`;
+        }
+      }
+      new k8s.KubeIngress(this, ui.name, {
+        metadata: { name: ui.name, namespace: props.namespace, labels, annotations },
+        spec: {
+          ingressClassName,
+          ...(tls ? { tls: [{ hosts: [host], secretName: tlsSecret }] } : {}),
+          rules: [
+            {
+              host,
+              http: {
+                paths: [
+                  {
+                    path: '/',
+                    pathType: 'Prefix',
+                    backend: { service: { name: ui.serviceName, port: { number: ui.servicePort } } },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      });
+      this.urls[ui.name] = `${tls ? 'https' : 'http'}://${host}`;
+      if (tls && !props.clusterIssuer) this.requiredSecrets.push(tlsSecret);
+    }
+    if (auth.type === 'basic' && props.uis.some((u) => u.needsAuth)) this.requiredSecrets.push(auth.secretName);
+  }
+}
