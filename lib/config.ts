@@ -3,6 +3,7 @@
  * environment profiles `npm run synth` chooses from. Component defaults live next to their
  * constructs (PROMETHEUS_DEFAULTS, ...); this file only says which ones an environment changes.
  */
+import type { AlertmanagerProps } from './components/alertmanager';
 import type { GrafanaProps } from './components/grafana';
 import type { MonitoringIngressProps } from './components/ingress';
 import type { KubeStateMetricsProps } from './components/kube-state-metrics';
@@ -28,6 +29,8 @@ export interface NetworkSettings {
   readonly postgresCidr?: string;
   /** Port of the PostgreSQL server. @default 5432 */
   readonly postgresPort?: number;
+  /** Where Alertmanager may send notifications (Slack, PagerDuty, SMTP, heartbeat). @default '0.0.0.0/0' */
+  readonly notificationCidr?: string;
 }
 
 export interface StackConfig {
@@ -47,6 +50,8 @@ export interface StackConfig {
   readonly nodeExporter?: Settings<NodeExporterProps>;
   /** postgres-exporter settings. @default {} */
   readonly postgresExporter?: Settings<PostgresExporterProps>;
+  /** Alertmanager settings: receivers, channels, timings; see AlertmanagerProps. @default {} */
+  readonly alertmanager?: Omit<Settings<AlertmanagerProps>, 'externalUrl'>;
   /** Grafana settings; datasource URLs and dashboards come from the stack. @default {} */
   readonly grafana?: Omit<Settings<GrafanaProps>, 'prometheusUrl' | 'scrapeInterval' | 'alertmanagerUrl' | 'dashboards' | 'rootUrl'>;
   /** Ingress settings (domain, class, TLS, authentication). @default {} (prometheus/grafana/alertmanager.knowton.io, TLS, basic auth) */

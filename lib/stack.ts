@@ -1,5 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { StackConfig } from './config';
+import { Alertmanager } from './components/alertmanager';
 import { Grafana } from './components/grafana';
 import { MonitoringIngress } from './components/ingress';
 import { KubeStateMetrics } from './components/kube-state-metrics';
@@ -20,6 +21,7 @@ export class MonitoringStack {
   readonly hostNamespace: string;
   readonly prometheus: Prometheus;
   readonly postgresExporter: PostgresExporter;
+  readonly alertmanager: Alertmanager;
   readonly grafana: Grafana;
   readonly ingress: MonitoringIngress;
 
@@ -49,6 +51,7 @@ export class MonitoringStack {
       uis: [
         { name: 'prometheus', serviceName: 'prometheus-service', servicePort: 9090, needsAuth: true },
         { name: 'grafana', serviceName: 'grafana-service', servicePort: 3000, needsAuth: false },
+        { name: 'alertmanager', serviceName: 'alertmanager-service', servicePort: 9093, needsAuth: true },
       ],
     });
     this.ingress = ingress;
@@ -57,6 +60,12 @@ export class MonitoringStack {
     const nodeExporter = new NodeExporter(chart('node-exporter'), 'node-exporter', { namespace: hostNamespace, ...config.nodeExporter });
     this.postgresExporter = new PostgresExporter(chart('postgres-exporter'), 'postgres-exporter', { namespace, ...config.postgresExporter });
 
+    this.alertmanager = new Alertmanager(chart('alertmanager'), 'alertmanager', {
+      namespace,
+      ...config.alertmanager,
+      externalUrl: ingress.urls.alertmanager,
+    });
+
     const watched = [...new Set([namespace, ...(config.watchedNamespaces ?? [])])];
     this.prometheus = new Prometheus(chart('prometheus'), 'prometheus', {
       namespace,
@@ -64,7 +73,8 @@ export class MonitoringStack {
       watchedNamespaces: watched,
       externalLabels: { environment, ...config.prometheus?.externalLabels },
       externalUrl: config.prometheus?.externalUrl ?? ingress.urls.prometheus,
-      serviceTargets: [ksm.scrapeTarget, nodeExporter.scrapeTarget, this.postgresExporter.scrapeTarget],
+      serviceTargets: [ksm.scrapeTarget, nodeExporter.scrapeTarget, this.postgresExporter.scrapeTarget, this.alertmanager.scrapeTarget],
+      alertmanagers: [this.alertmanager.address],
       ruleFiles: {},
     });
 
@@ -72,6 +82,7 @@ export class MonitoringStack {
       namespace,
       ...config.grafana,
       prometheusUrl: this.prometheus.url,
+      alertmanagerUrl: this.alertmanager.url,
       scrapeInterval: this.prometheus.scrapeInterval,
       rootUrl: ingress.urls.grafana,
       dashboards: {},
@@ -80,18 +91,29 @@ export class MonitoringStack {
     const net = config.network ?? {};
     const prometheus = { app: 'prometheus', namespace };
     const grafana = { app: 'grafana', namespace };
+    const alertmanager = { app: 'alertmanager', namespace };
     const cluster = { cidr: net.clusterCidr ?? '0.0.0.0/0' };
     const ingressController = {
       namespace: net.ingressControllerNamespace ?? 'ingress-nginx',
       podLabels: net.ingressControllerPodLabels ?? { 'app.kubernetes.io/name': 'ingress-nginx' },
     };
     const dns = { namespace: net.dnsNamespace ?? 'kube-system', podLabels: net.dnsPodLabels ?? { 'k8s-app': 'kube-dns' } };
-    const pods = [prometheus, grafana, { app: 'kube-state-metrics', namespace }, { app: 'postgres-exporter', namespace }];
+    const pods = [prometheus, grafana, alertmanager, { app: 'kube-state-metrics', namespace }, { app: 'postgres-exporter', namespace }];
     const flows: Flow[] = [
       ...pods.map((p) => ({ from: p, to: dns, ports: [{ port: 53, protocol: 'UDP' as const }, { port: 53 }], why: 'DNS' })),
       { from: ingressController, to: prometheus, ports: [{ port: 9090 }], why: 'the Prometheus UI through the Ingress' },
       { from: ingressController, to: grafana, ports: [{ port: 3000 }], why: 'the Grafana UI through the Ingress' },
+      { from: ingressController, to: alertmanager, ports: [{ port: 9093 }], why: 'the Alertmanager UI through the Ingress' },
       { from: grafana, to: prometheus, ports: [{ port: 9090 }], why: 'Grafana queries Prometheus' },
+      { from: grafana, to: alertmanager, ports: [{ port: 9093 }], why: 'Grafana shows alerts and silences' },
+      { from: prometheus, to: alertmanager, ports: [{ port: 9093 }], why: 'Prometheus sends alerts and scrapes Alertmanager' },
+      { from: alertmanager, to: alertmanager, ports: [{ port: 9094 }, { port: 9094, protocol: 'UDP' }], why: 'Alertmanager peers gossip' },
+      {
+        from: alertmanager,
+        to: { cidr: net.notificationCidr ?? '0.0.0.0/0' },
+        ports: [{ port: 443 }, { port: 587 }, { port: 465 }, { port: 25 }],
+        why: 'notifications to Slack, PagerDuty, the heartbeat (https) and SMTP',
+      },
       { from: prometheus, to: { namespaces: watched }, ports: [], why: 'scrape annotated application pods on their own ports' },
       { from: prometheus, to: { app: 'kube-state-metrics', namespace }, ports: [{ port: 8080 }], why: 'scrape kube-state-metrics' },
       { from: prometheus, to: { app: 'postgres-exporter', namespace }, ports: [{ port: 9187 }], why: 'scrape postgres-exporter' },

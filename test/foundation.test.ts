@@ -172,7 +172,7 @@ describe('scrape configuration', () => {
   test('jobs: itself, the applications, cAdvisor and each exporter', () => {
     const { config } = prometheusFiles(objects);
     expect(config.scrape_configs.map((j: any) => j.job_name)).toEqual([
-      'prometheus', 'knowton-apps', 'kubelet-cadvisor', 'kube-state-metrics', 'node-exporter', 'postgres-exporter',
+      'prometheus', 'knowton-apps', 'kubelet-cadvisor', 'kube-state-metrics', 'node-exporter', 'postgres-exporter', 'alertmanager',
     ]);
   });
 
@@ -210,12 +210,19 @@ describe('scrape configuration', () => {
     const { config } = prometheusFiles(objects);
     const roles = new Set(['node', 'pod', 'service', 'endpoints', 'endpointslice', 'ingress']);
     const sd = config.scrape_configs.flatMap((j: any) => j.kubernetes_sd_configs ?? []);
-    expect(sd.length).toBe(5);
+    expect(sd.length).toBe(6);
     for (const block of sd) {
       expect(roles.has(block.role)).toBe(true);
       expect(Object.keys(block).every((k) => ['role', 'namespaces'].includes(k))).toBe(true);
       if (block.namespaces) expect(['knowton-dev', 'knowton-dev-node-exporter']).toEqual(expect.arrayContaining(block.namespaces.names));
     }
+  });
+
+  test('alerts go to alertmanager-service, over the v2 API', () => {
+    const { config } = prometheusFiles(objects);
+    expect(config.alerting).toEqual({
+      alertmanagers: [{ api_version: 'v2', static_configs: [{ targets: ['alertmanager-service.knowton-dev.svc:9093'] }] }],
+    });
   });
 
   test('promtool check config is a real check: a broken config fails', () => {
@@ -252,7 +259,7 @@ describe('bad input fails synth with a clear error and leaves dist/ untouched', 
 });
 
 describe('snapshots (guard against unintended change; behaviour is tested above)', () => {
-  test.each(['00-namespace', 'prometheus', 'kube-state-metrics', 'node-exporter', 'postgres-exporter', 'grafana', 'ingress', 'network-policies'])('%s', (chart) => {
+  test.each(['00-namespace', 'prometheus', 'kube-state-metrics', 'node-exporter', 'postgres-exporter', 'alertmanager', 'grafana', 'ingress', 'network-policies'])('%s', (chart) => {
     expect(fs.readFileSync(path.join(dist, `${chart}.k8s.yaml`), 'utf8')).toMatchSnapshot();
   });
 });

@@ -75,6 +75,17 @@ export function checksum(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex');
 }
 
+/** Prefer one replica per node, so losing a node loses at most one replica. */
+export function spreadOverNodes(selector: Record<string, string>): k8s.Affinity {
+  return {
+    podAntiAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [
+        { weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: selector } } },
+      ],
+    },
+  };
+}
+
 /** A TCP port for container specs. */
 export function containerPort(name: string, port: number): k8s.ContainerPort {
   return { name, containerPort: port, protocol: 'TCP' };

@@ -36,6 +36,10 @@ export interface PrometheusConfigOptions {
   readonly alertmanagers: readonly string[];
   /** Skip verification of the kubelet's serving certificate (self-signed on most clusters). */
   readonly kubeletInsecureSkipVerify: boolean;
+  /** External labels that tell HA replicas apart; dropped from alerts so Alertmanager deduplicates them. */
+  readonly replicaLabels: readonly string[];
+  /** remote_write endpoints, already in Prometheus's form. */
+  readonly remoteWrite: readonly object[];
 }
 
 /** cAdvisor exposes hundreds of series per container; keep the ones the rules and dashboards read. */
@@ -129,9 +133,13 @@ export function renderPrometheusConfig(o: PrometheusConfigOptions): Record<strin
   };
   if (o.alertmanagers.length) {
     config.alerting = {
+      ...(o.replicaLabels.length
+        ? { alert_relabel_configs: [{ action: 'labeldrop', regex: o.replicaLabels.join('|') }] }
+        : {}),
       alertmanagers: [{ api_version: 'v2', static_configs: [{ targets: [...o.alertmanagers] }] }],
     };
   }
+  if (o.remoteWrite.length) config.remote_write = [...o.remoteWrite];
   config.scrape_configs = [
     { job_name: 'prometheus', static_configs: [{ targets: ['localhost:9090'] }] },
     appPodJob(o),

@@ -13,12 +13,33 @@ import {
   restrictedContainerSecurity,
   restrictedPodSecurity,
   selectorLabels,
+  spreadOverNodes,
 } from './common';
 import { ServiceScrapeTarget, renderPrometheusConfig } from './prometheus-config';
+
+/** Where to send a copy of every sample, for long-term storage past one Prometheus (Thanos Receive, Mimir, ...). */
+export interface RemoteWrite {
+  /** The receiver's push URL, e.g. `https://mimir.example.org/api/v1/push`. */
+  readonly url: string;
+  /** Secret with the credentials, mounted into the pod; never written into dist/. @default none (no authentication) */
+  readonly secretName?: string;
+  /** `bearer`: key `token`. `basic`: key `password`, with `username`. @default 'bearer' when secretName is set */
+  readonly auth?: 'bearer' | 'basic';
+  /** User name for basic auth. */
+  readonly username?: string;
+  /** Samples buffered per shard. @default 10000 */
+  readonly capacity?: number;
+  /** Upper bound of parallel senders. @default 50 */
+  readonly maxShards?: number;
+  /** Samples per request. @default 2000 */
+  readonly maxSamplesPerSend?: number;
+}
 
 export interface PrometheusProps {
   /** Namespace of every object. */
   readonly namespace: string;
+  /** Identical Prometheus servers scraping the same targets; above 1 each gets a `replica` label. @default 1 */
+  readonly replicas?: number;
   /** Namespaces whose pods annotated `prometheus.io/scrape: "true"` are scraped. @default [namespace] */
   readonly watchedNamespaces?: readonly string[];
   /** Prometheus image. @default 'quay.io/prometheus/prometheus:v3.5.0' */
@@ -53,6 +74,8 @@ export interface PrometheusProps {
   readonly externalUrl?: string;
   /** Skip verification of the kubelet's serving certificate, self-signed on most clusters. @default true */
   readonly kubeletInsecureSkipVerify?: boolean;
+  /** Long-term storage receivers. @default [] */
+  readonly remoteWrite?: readonly RemoteWrite[];
 }
 
 export const PROMETHEUS_DEFAULTS = {
@@ -74,6 +97,7 @@ const PROM_SIZE = /^([0-9]+)(B|KB|MB|GB|TB|PB|EB)$/;
 const PROM_SIZE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB', 'EB'];
 
 const CONFIG_DIR = '/etc/prometheus/config';
+const REMOTE_WRITE_DIR = '/etc/prometheus/remote-write';
 const RULES_DIR = '/etc/prometheus/rules';
 const DATA_DIR = '/prometheus';
 
@@ -125,6 +149,34 @@ export class Prometheus extends Construct {
     if (props.externalUrl !== undefined) {
       check(/^https?:\/\/[^\s/]+(\/\S*)?$/.test(props.externalUrl), where, 'externalUrl', props.externalUrl, 'an http(s) URL');
     }
+    const replicas = props.replicas ?? 1;
+    check(Number.isInteger(replicas) && replicas >= 1 && replicas <= 5, where, 'replicas', replicas, 'an integer from 1 to 5');
+    const remoteWrite = (props.remoteWrite ?? []).map((rw, i) => {
+      const field = `remoteWrite[${i}]`;
+      check(/^https?:\/\/[^\s/]+\/\S*$/.test(rw.url), where, `${field}.url`, rw.url, 'an http(s) URL with a path, e.g. https://mimir.example.org/api/v1/push');
+      if (rw.secretName !== undefined) checkDnsLabel(where, `${field}.secretName`, rw.secretName);
+      const auth = rw.auth ?? (rw.secretName ? 'bearer' : undefined);
+      check(auth === undefined || rw.secretName !== undefined, where, `${field}.auth`, auth, 'set together with secretName, the Secret that holds the credential');
+      check(auth !== 'basic' || (rw.username ?? '').length > 0, where, `${field}.username`, rw.username ?? '', 'a user name for basic auth');
+      for (const [k, v] of [['capacity', rw.capacity], ['maxShards', rw.maxShards], ['maxSamplesPerSend', rw.maxSamplesPerSend]] as const) {
+        check(v === undefined || (Number.isInteger(v) && v > 0), where, `${field}.${k}`, v, 'a positive integer');
+      }
+      const dir = `${REMOTE_WRITE_DIR}/${i}`;
+      return {
+        secretName: rw.secretName,
+        dir,
+        config: {
+          url: rw.url,
+          ...(auth === 'bearer' ? { authorization: { credentials_file: `${dir}/token` } } : {}),
+          ...(auth === 'basic' ? { basic_auth: { username: rw.username, password_file: `${dir}/password` } } : {}),
+          queue_config: {
+            capacity: rw.capacity ?? 10000,
+            max_shards: rw.maxShards ?? 50,
+            max_samples_per_send: rw.maxSamplesPerSend ?? 2000,
+          },
+        },
+      };
+    });
     this.scrapeInterval = scrapeInterval;
     this.evaluationInterval = evaluationInterval;
 
@@ -166,7 +218,10 @@ export class Prometheus extends Construct {
       scrapeInterval,
       scrapeTimeout,
       evaluationInterval,
-      externalLabels: props.externalLabels ?? {},
+      // Prometheus 3 expands environment variables in external labels: each replica names itself.
+      externalLabels: { ...props.externalLabels, ...(replicas > 1 ? { replica: '${POD_NAME}' } : {}) },
+      replicaLabels: replicas > 1 ? ['replica'] : [],
+      remoteWrite: remoteWrite.map((rw) => rw.config),
       rulesDir: RULES_DIR,
       appNamespaces: watched,
       serviceTargets: props.serviceTargets ?? [],
@@ -210,7 +265,7 @@ export class Prometheus extends Construct {
       metadata: meta(name),
       spec: {
         serviceName: headless.name,
-        replicas: 1,
+        replicas,
         podManagementPolicy: 'Parallel',
         selector: { matchLabels: selector },
         template: {
@@ -221,6 +276,7 @@ export class Prometheus extends Construct {
           spec: {
             serviceAccountName: sa.name,
             securityContext: restrictedPodSecurity(),
+            ...(replicas > 1 ? { affinity: spreadOverNodes(selector) } : {}),
             // Long enough for the last rule evaluation and the WAL to be flushed.
             terminationGracePeriodSeconds: 600,
             containers: [
@@ -236,6 +292,7 @@ export class Prometheus extends Construct {
                   '--web.listen-address=:9090',
                   ...(props.externalUrl ? [`--web.external-url=${props.externalUrl}`, '--web.route-prefix=/'] : []),
                 ],
+                ...(replicas > 1 ? { env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }] } : {}),
                 ports: [containerPort('web', 9090)],
                 readinessProbe: httpProbe('/-/ready', 'web', 5),
                 livenessProbe: httpProbe('/-/healthy', 'web', 15, 6),
@@ -247,6 +304,7 @@ export class Prometheus extends Construct {
                   { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
                   { name: 'rules', mountPath: RULES_DIR, readOnly: true },
                   { name: 'data', mountPath: DATA_DIR },
+                  ...remoteWrite.filter((rw) => rw.secretName).map((rw, i) => ({ name: `remote-write-${i}`, mountPath: rw.dir, readOnly: true })),
                 ],
               },
               {
@@ -271,6 +329,7 @@ export class Prometheus extends Construct {
             volumes: [
               { name: 'config', configMap: { name: configMap.name } },
               { name: 'rules', configMap: { name: rulesMap.name } },
+              ...remoteWrite.filter((rw) => rw.secretName).map((rw, i) => ({ name: `remote-write-${i}`, secret: { secretName: rw.secretName! } })),
             ],
           },
         },
@@ -286,5 +345,11 @@ export class Prometheus extends Construct {
         ],
       },
     });
+    if (replicas > 1) {
+      new k8s.KubePodDisruptionBudget(this, 'PodDisruptionBudget', {
+        metadata: meta(name),
+        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: selector } },
+      });
+    }
   }
 }

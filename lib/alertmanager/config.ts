@@ -1,0 +1,338 @@
+/**
+ * KnowTon's alert routing, from the spec's AlertManager section:
+ * every alert to #knowton-alerts; critical also to #knowton-critical, PagerDuty and email;
+ * warning to #knowton-warnings; info to #knowton-info; the Watchdog to a dead man's switch.
+ */
+import { Duration } from '../units';
+import { check } from '../validate';
+import { AlertmanagerModel, checkEmail, checkHttpUrl, eq, InhibitRule, matchesRegex, Receiver, Route, RouteTimings } from './model';
+
+/** The severities alert rules may carry, most urgent first. */
+export const SEVERITIES = ['critical', 'warning', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Receiver names, fixed so that routing overrides and amtool tests can name them. */
+export const RECEIVER = {
+  /** Slack channel for every alert. */
+  all: 'slack-alerts',
+  critical: 'slack-critical',
+  warning: 'slack-warnings',
+  info: 'slack-info',
+  pagerduty: 'pagerduty',
+  email: 'email-critical',
+  /** The dead man's switch webhook. */
+  heartbeat: 'heartbeat',
+  /** Drops what it receives: the Watchdog's destination when no heartbeat URL is configured. */
+  discard: 'null',
+} as const;
+
+/** Keys of the receivers Secret; each becomes a file under the secrets directory. */
+export const SECRET_KEYS = {
+  slackWebhookUrl: 'slack-webhook-url',
+  pagerdutyRoutingKey: 'pagerduty-routing-key',
+  smtpPassword: 'smtp-password',
+} as const;
+
+/** The alert Prometheus fires all the time to prove the alerting pipeline works end to end. */
+export const WATCHDOG_ALERTNAME = 'Watchdog';
+
+export interface SlackChannels {
+  /** Receives every alert. */
+  readonly all: string;
+  /** Also receives critical alerts. */
+  readonly critical: string;
+  /** Also receives warnings. */
+  readonly warning: string;
+  /** Also receives info alerts. */
+  readonly info: string;
+}
+
+export const DEFAULT_SLACK_CHANNELS: SlackChannels = {
+  all: '#knowton-alerts',
+  critical: '#knowton-critical',
+  warning: '#knowton-warnings',
+  info: '#knowton-info',
+};
+
+/**
+ * Critical pages fast and repeats hourly; info waits to batch and repeats daily.
+ * `default` applies to alerts with no or an unknown severity (they still reach #knowton-alerts).
+ */
+export const DEFAULT_TIMINGS: Readonly<Record<Severity | 'default', RouteTimings>> = {
+  critical: { groupWait: Duration.seconds(10), groupInterval: Duration.minutes(5), repeatInterval: Duration.hours(1) },
+  warning: { groupWait: Duration.seconds(30), groupInterval: Duration.minutes(5), repeatInterval: Duration.hours(4) },
+  info: { groupWait: Duration.minutes(2), groupInterval: Duration.minutes(30), repeatInterval: Duration.hours(24) },
+  default: { groupWait: Duration.seconds(30), groupInterval: Duration.minutes(5), repeatInterval: Duration.hours(4) },
+};
+
+/** One group per alert name, service and namespace. */
+export const DEFAULT_GROUP_BY: readonly string[] = ['alertname', 'service', 'namespace'];
+
+/** Inhibition: a critical alert mutes warning and info of the same alert and service; a warning mutes info. */
+export const INHIBIT_RULES: readonly InhibitRule[] = [
+  { source: [eq('severity', 'critical')], target: [matchesRegex('severity', 'warning|info')], equal: ['alertname', 'service'] },
+  { source: [eq('severity', 'warning')], target: [eq('severity', 'info')], equal: ['alertname', 'service'] },
+];
+
+export const DEFAULT_SECRETS_DIR = '/etc/alertmanager/secrets';
+export const DEFAULT_CONFIG_DIR = '/etc/alertmanager/config';
+export const CONFIG_FILE = 'alertmanager.yml';
+
+/** Email notification for critical alerts. */
+export interface EmailProps {
+  /** Recipients; an empty list means no email receiver. */
+  readonly to: readonly string[];
+  /** Sender address. */
+  readonly from: string;
+  /** SMTP relay as host:port, e.g. `smtp.sendgrid.net:587`. */
+  readonly smarthost: string;
+  /** SMTP user; when set, the password is read from the Secret key `smtp-password`. @default no SMTP auth */
+  readonly authUsername?: string;
+  /** Refuse to send without STARTTLS. @default true */
+  readonly requireTls?: boolean;
+}
+
+/** What to route where; everything but credentials, which are read from files. */
+export interface AlertmanagerConfigProps {
+  /** Slack channels per severity, each starting with `#`. @default DEFAULT_SLACK_CHANNELS (#knowton-alerts, #knowton-critical, #knowton-warnings, #knowton-info) */
+  readonly slackChannels?: Partial<SlackChannels>;
+  /** Page critical alerts through PagerDuty (routing key from the Secret key `pagerduty-routing-key`). @default true */
+  readonly pagerduty?: boolean;
+  /** PagerDuty Events API v2 endpoint, e.g. https://events.eu.pagerduty.com/v2/enqueue for EU accounts. @default Alertmanager's default (US endpoint) */
+  readonly pagerdutyUrl?: string;
+  /** Email for critical alerts. @default no email receiver */
+  readonly email?: EmailProps;
+  /** Dead man's switch URL the Watchdog alert is posted to (e.g. a healthchecks.io ping URL); it appears in dist/, so use one that is not a credential. @default none: the Watchdog goes to the `null` receiver */
+  readonly heartbeatUrl?: string;
+  /** How often the Watchdog is re-sent to the heartbeat URL. @default Duration.minutes(1) */
+  readonly heartbeatInterval?: Duration;
+  /** Labels that split alerts into notification groups. @default DEFAULT_GROUP_BY (alertname, service, namespace) */
+  readonly groupBy?: readonly string[];
+  /** Grouping timings per severity (and `default` for alerts without a known severity), merged over DEFAULT_TIMINGS. @default DEFAULT_TIMINGS */
+  readonly timings?: Partial<Record<Severity | 'default', Partial<RouteTimings>>>;
+  /** Receivers per severity, in notification order, overriding the defaults built from the options above (see RECEIVER for names). @default critical: slack-alerts, slack-critical, pagerduty, email-critical; warning: slack-alerts, slack-warnings; info: slack-alerts, slack-info */
+  readonly routing?: Partial<Record<Severity, readonly string[]>>;
+  /** Alerts without endsAt count as resolved after this long without an update. @default Duration.minutes(5) */
+  readonly resolveTimeout?: Duration;
+  /** Directory where the receivers Secret is mounted. @default DEFAULT_SECRETS_DIR (/etc/alertmanager/secrets) */
+  readonly secretsDir?: string;
+  /** Directory holding alertmanager.yml and the template file. @default DEFAULT_CONFIG_DIR (/etc/alertmanager/config) */
+  readonly configDir?: string;
+}
+
+function checkKeys(where: string, field: string, obj: object | undefined, allowed: readonly string[]): void {
+  for (const key of Object.keys(obj ?? {})) {
+    check(allowed.includes(key), where, field, key, `a key among ${allowed.join(', ')}`);
+  }
+}
+
+/** Fills the defaults of the props and checks what can be checked without the tree. */
+function resolve(props: AlertmanagerConfigProps, where: string) {
+  checkKeys(where, 'slackChannels', props.slackChannels, Object.keys(DEFAULT_SLACK_CHANNELS));
+  checkKeys(where, 'timings', props.timings, [...SEVERITIES, 'default']);
+  checkKeys(where, 'routing', props.routing, SEVERITIES);
+  const channels: SlackChannels = { ...DEFAULT_SLACK_CHANNELS, ...props.slackChannels };
+  const timings = {} as Record<Severity | 'default', RouteTimings>;
+  for (const key of [...SEVERITIES, 'default'] as const) {
+    const given = props.timings?.[key];
+    timings[key] = {
+      groupWait: given?.groupWait ?? DEFAULT_TIMINGS[key].groupWait,
+      groupInterval: given?.groupInterval ?? DEFAULT_TIMINGS[key].groupInterval,
+      repeatInterval: given?.repeatInterval ?? DEFAULT_TIMINGS[key].repeatInterval,
+    };
+  }
+  const email = props.email && props.email.to.length > 0 ? props.email : undefined;
+  if (props.email) {
+    // Checked even when the list is empty, so a typo in `from` is not silently kept for later.
+    props.email.to.forEach((a, i) => checkEmail(where, `email.to[${i}]`, a));
+    checkEmail(where, 'email.from', props.email.from);
+  }
+  if (props.heartbeatUrl !== undefined) checkHttpUrl(where, 'heartbeatUrl', props.heartbeatUrl);
+  const heartbeatInterval = props.heartbeatInterval ?? Duration.minutes(1);
+  check(
+    heartbeatInterval.compare(Duration.seconds(30)) >= 0,
+    where,
+    'heartbeatInterval',
+    heartbeatInterval.toString(),
+    'a Duration of at least 30s',
+  );
+  const secretsDir = props.secretsDir ?? DEFAULT_SECRETS_DIR;
+  const configDir = props.configDir ?? DEFAULT_CONFIG_DIR;
+  check(secretsDir.startsWith('/'), where, 'secretsDir', secretsDir, 'an absolute path');
+  check(configDir.startsWith('/'), where, 'configDir', configDir, 'an absolute path');
+  const pagerduty = props.pagerduty ?? true;
+  const routing: Record<Severity, readonly string[]> = {
+    critical: props.routing?.critical ?? [
+      RECEIVER.all,
+      RECEIVER.critical,
+      ...(pagerduty ? [RECEIVER.pagerduty] : []),
+      ...(email ? [RECEIVER.email] : []),
+    ],
+    warning: props.routing?.warning ?? [RECEIVER.all, RECEIVER.warning],
+    info: props.routing?.info ?? [RECEIVER.all, RECEIVER.info],
+  };
+  for (const sev of SEVERITIES) {
+    check(routing[sev].length > 0, where, `routing.${sev}`, routing[sev], 'at least one receiver');
+    check(
+      new Set(routing[sev]).size === routing[sev].length,
+      where,
+      `routing.${sev}`,
+      routing[sev],
+      'each receiver once (a repeated one notifies twice)',
+    );
+  }
+  return {
+    channels,
+    timings,
+    email,
+    pagerduty,
+    pagerdutyUrl: props.pagerdutyUrl,
+    heartbeatUrl: props.heartbeatUrl,
+    heartbeatInterval,
+    groupBy: props.groupBy ?? DEFAULT_GROUP_BY,
+    routing,
+    resolveTimeout: props.resolveTimeout ?? Duration.minutes(5),
+    secretsDir,
+    configDir,
+  };
+}
+
+function path(dir: string, file: string): string {
+  return `${dir.replace(/\/+$/, '')}/${file}`;
+}
+
+/** The typed model of KnowTon's alertmanager.yml. Throws a ConfigError naming `where` on bad props. */
+export function buildAlertmanagerModel(props: AlertmanagerConfigProps, where: string): AlertmanagerModel {
+  const p = resolve(props, where);
+  const slackUrl = path(p.secretsDir, SECRET_KEYS.slackWebhookUrl);
+  const slack = (name: string, channel: string): Receiver => ({
+    name,
+    notifiers: [{ kind: 'slack', channel, apiUrlFile: slackUrl }],
+  });
+  const receivers: Receiver[] = [
+    slack(RECEIVER.all, p.channels.all),
+    slack(RECEIVER.critical, p.channels.critical),
+    slack(RECEIVER.warning, p.channels.warning),
+    slack(RECEIVER.info, p.channels.info),
+  ];
+  if (p.pagerduty) {
+    receivers.push({
+      name: RECEIVER.pagerduty,
+      notifiers: [
+        { kind: 'pagerduty', routingKeyFile: path(p.secretsDir, SECRET_KEYS.pagerdutyRoutingKey), url: p.pagerdutyUrl },
+      ],
+    });
+  }
+  if (p.email) {
+    receivers.push({
+      name: RECEIVER.email,
+      notifiers: [
+        {
+          kind: 'email',
+          to: p.email.to,
+          from: p.email.from,
+          smarthost: p.email.smarthost,
+          authUsername: p.email.authUsername,
+          authPasswordFile: p.email.authUsername !== undefined ? path(p.secretsDir, SECRET_KEYS.smtpPassword) : undefined,
+          requireTls: p.email.requireTls ?? true,
+        },
+      ],
+    });
+  }
+  const watchdogReceiver = p.heartbeatUrl !== undefined ? RECEIVER.heartbeat : RECEIVER.discard;
+  receivers.push(
+    p.heartbeatUrl !== undefined
+      ? { name: RECEIVER.heartbeat, notifiers: [{ kind: 'webhook', url: p.heartbeatUrl, sendResolved: false }] }
+      : { name: RECEIVER.discard, notifiers: [], discard: true },
+  );
+
+  const watchdog: Route = {
+    matchers: [eq('alertname', WATCHDOG_ALERTNAME)],
+    receiver: watchdogReceiver,
+    groupBy: ['alertname'],
+    timings: {
+      groupWait: Duration.seconds(0),
+      groupInterval: p.heartbeatInterval,
+      // Shorter than group_interval so that every group_interval tick re-sends: with equal values
+      // scheduling jitter makes Alertmanager skip every other tick and the switch could trip.
+      repeatInterval: p.heartbeatInterval.times(0.8),
+    },
+  };
+  // Each severity fans out to its receivers through children that match everything and continue,
+  // so one alert reaches #knowton-alerts and its severity's destinations with that severity's timings.
+  const severityRoute = (sev: Severity): Route => {
+    const list = p.routing[sev];
+    return {
+      matchers: [eq('severity', sev)],
+      timings: p.timings[sev],
+      ...(list.length === 1
+        ? { receiver: list[0] }
+        : { routes: list.map((receiver, i) => ({ receiver, continue: i < list.length - 1 })) }),
+    };
+  };
+  return {
+    resolveTimeout: p.resolveTimeout,
+    templates: [path(p.configDir, '*.tmpl')],
+    route: {
+      // Reached only by alerts with no or an unknown severity: they still land in #knowton-alerts.
+      receiver: RECEIVER.all,
+      groupBy: p.groupBy,
+      timings: p.timings.default,
+      routes: [watchdog, ...SEVERITIES.map(severityRoute)],
+    },
+    receivers,
+    inhibitRules: INHIBIT_RULES,
+  };
+}
+
+/** One `amtool config routes test` case: an alert's labels and the receivers it must reach, in order. */
+export interface RouteTestCase {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly receivers: readonly string[];
+}
+
+/**
+ * Route test cases for every severity the rules can emit, the Watchdog, and an alert without
+ * severity. Throws a ConfigError if a severity is not one Alertmanager routes.
+ */
+export function routeTestCases(
+  props: AlertmanagerConfigProps,
+  severities: readonly string[] = SEVERITIES,
+  where = 'alertmanager',
+): RouteTestCase[] {
+  const p = resolve(props, where);
+  const cases: RouteTestCase[] = severities.map((sev, i) => {
+    check(
+      (SEVERITIES as readonly string[]).includes(sev),
+      where,
+      `severities[${i}]`,
+      sev,
+      `one of ${SEVERITIES.join(', ')}`,
+    );
+    return {
+      name: `severity ${sev}`,
+      labels: { alertname: 'RouteTest', severity: sev, service: 'backend', namespace: 'knowton-dev' },
+      receivers: p.routing[sev as Severity],
+    };
+  });
+  cases.push({
+    name: 'Watchdog',
+    labels: { alertname: WATCHDOG_ALERTNAME, severity: 'none' },
+    receivers: [p.heartbeatUrl !== undefined ? RECEIVER.heartbeat : RECEIVER.discard],
+  });
+  cases.push({
+    name: 'no severity',
+    labels: { alertname: 'RouteTest', service: 'backend' },
+    receivers: [RECEIVER.all],
+  });
+  return cases;
+}
+
+/** The Secret keys Alertmanager will read with these props. */
+export function requiredSecretKeys(props: AlertmanagerConfigProps): string[] {
+  const keys: string[] = [SECRET_KEYS.slackWebhookUrl];
+  if (props.pagerduty ?? true) keys.push(SECRET_KEYS.pagerdutyRoutingKey);
+  if (props.email && props.email.to.length > 0 && props.email.authUsername !== undefined) keys.push(SECRET_KEYS.smtpPassword);
+  return keys;
+}

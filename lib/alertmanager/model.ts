@@ -1,0 +1,332 @@
+/**
+ * The typed shape of an alertmanager.yml: route tree, receivers, inhibit rules. Values here are
+ * plain and immutable; `renderModel` checks the whole tree and turns it into the snake_case object
+ * Alertmanager reads. Only the fields this project emits are modelled, and only fields that the
+ * Debian Alertmanager/amtool 0.25 understands (so the tests can load the config), which the
+ * pinned image (newer) also accepts.
+ */
+import { Duration } from '../units';
+import { check } from '../validate';
+import { TEMPLATE } from './templates';
+
+export type MatchOp = '=' | '!=' | '=~' | '!~';
+
+/** One label matcher, rendered in Alertmanager's `matchers` syntax: `severity="critical"`. */
+export interface Matcher {
+  readonly label: string;
+  readonly op: MatchOp;
+  readonly value: string;
+}
+
+/** `label="value"` */
+export function eq(label: string, value: string): Matcher {
+  return { label, op: '=', value };
+}
+
+/** `label=~"regex"` (anchored by Alertmanager). */
+export function matchesRegex(label: string, value: string): Matcher {
+  return { label, op: '=~', value };
+}
+
+/** How long Alertmanager waits before the first notification of a group, between updates, and before repeating. */
+export interface RouteTimings {
+  /** Wait before the first notification of a new group, so alerts firing together arrive together. */
+  readonly groupWait: Duration;
+  /** Wait before notifying about alerts added to a group that was already notified. */
+  readonly groupInterval: Duration;
+  /** Wait before re-sending a notification that has not changed. */
+  readonly repeatInterval: Duration;
+}
+
+/** One node of the route tree; unset fields are inherited from the parent, as in Alertmanager. */
+export interface Route {
+  /** All must match for the alert to enter this route; none means every alert. */
+  readonly matchers?: readonly Matcher[];
+  /** The receiver notified when no child route matches. */
+  readonly receiver?: string;
+  /** Keep trying later siblings after this route matched. */
+  readonly continue?: boolean;
+  /** Labels that split alerts into notification groups. */
+  readonly groupBy?: readonly string[];
+  readonly timings?: Partial<RouteTimings>;
+  readonly routes?: readonly Route[];
+}
+
+export interface SlackNotifier {
+  readonly kind: 'slack';
+  /** `#channel`; only honoured by webhooks allowed to post to several channels. */
+  readonly channel: string;
+  /** File holding the incoming-webhook URL (a mounted Secret key). */
+  readonly apiUrlFile: string;
+}
+
+export interface PagerdutyNotifier {
+  readonly kind: 'pagerduty';
+  /** File holding the Events API v2 routing (integration) key. */
+  readonly routingKeyFile: string;
+  /** Events API endpoint; unset means Alertmanager's default (PagerDuty US). */
+  readonly url?: string;
+}
+
+export interface EmailNotifier {
+  readonly kind: 'email';
+  readonly to: readonly string[];
+  readonly from: string;
+  /** `host:port` of the SMTP relay. */
+  readonly smarthost: string;
+  readonly authUsername?: string;
+  /** File holding the SMTP password; only with authUsername. */
+  readonly authPasswordFile?: string;
+  readonly requireTls: boolean;
+}
+
+export interface WebhookNotifier {
+  readonly kind: 'webhook';
+  readonly url: string;
+  readonly sendResolved: boolean;
+}
+
+export type Notifier = SlackNotifier | PagerdutyNotifier | EmailNotifier | WebhookNotifier;
+
+/** A named set of notifiers. No notifiers at all is a deliberate "drop it" receiver, and must say so. */
+export interface Receiver {
+  readonly name: string;
+  readonly notifiers: readonly Notifier[];
+  /** Set to allow an empty notifier list (a null receiver); guards against a receiver emptied by mistake. */
+  readonly discard?: boolean;
+}
+
+/** While an alert matching `source` fires, alerts matching `target` with the same `equal` labels are muted. */
+export interface InhibitRule {
+  readonly source: readonly Matcher[];
+  readonly target: readonly Matcher[];
+  readonly equal: readonly string[];
+}
+
+export interface AlertmanagerModel {
+  /** After this long without an update from Prometheus, an alert without endsAt counts as resolved. */
+  readonly resolveTimeout: Duration;
+  /** Glob(s) of template files. */
+  readonly templates: readonly string[];
+  /** The root route must name a receiver and must not have matchers (it receives everything). */
+  readonly route: Route;
+  readonly receivers: readonly Receiver[];
+  readonly inhibitRules: readonly InhibitRule[];
+}
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const RECEIVER_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function renderMatcher(where: string, field: string, m: Matcher): string {
+  check(LABEL_NAME.test(m.label), where, `${field}.label`, m.label, 'a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)');
+  check(['=', '!=', '=~', '!~'].includes(m.op), where, `${field}.op`, m.op, 'one of =, !=, =~, !~');
+  if (m.op === '=~' || m.op === '!~') {
+    // JavaScript's syntax is close to Go's RE2 for what matchers use; amtool in the tests has the last word.
+    let ok = true;
+    try {
+      new RegExp(m.value);
+    } catch {
+      ok = false;
+    }
+    check(ok, where, `${field}.value`, m.value, 'a valid regular expression');
+  }
+  // JSON string escaping (\" \\ \n) is what Alertmanager's matcher parser accepts inside quotes.
+  return `${m.label}${m.op}${JSON.stringify(m.value)}`;
+}
+
+function renderMatchers(where: string, field: string, ms: readonly Matcher[]): string[] {
+  return ms.map((m, i) => renderMatcher(where, `${field}[${i}]`, m));
+}
+
+function renderTimings(where: string, field: string, t: Partial<RouteTimings>): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (t.groupWait) {
+    check(!t.groupWait.isNegative(), where, `${field}.groupWait`, t.groupWait.toMillis(), 'a Duration >= 0');
+    out.group_wait = t.groupWait.toPromDuration();
+  }
+  if (t.groupInterval) {
+    check(t.groupInterval.toMillis() > 0, where, `${field}.groupInterval`, t.groupInterval.toString(), 'a Duration > 0');
+    out.group_interval = t.groupInterval.toPromDuration();
+  }
+  if (t.repeatInterval) {
+    check(t.repeatInterval.toMillis() > 0, where, `${field}.repeatInterval`, t.repeatInterval.toString(), 'a Duration > 0');
+    out.repeat_interval = t.repeatInterval.toPromDuration();
+  }
+  return out;
+}
+
+function renderRoute(where: string, field: string, r: Route, declared: ReadonlySet<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (r.matchers && r.matchers.length > 0) out.matchers = renderMatchers(where, `${field}.matchers`, r.matchers);
+  if (r.receiver !== undefined) {
+    check(
+      declared.has(r.receiver),
+      where,
+      `${field}.receiver`,
+      r.receiver,
+      `a declared receiver: ${[...declared].join(', ')}`,
+    );
+    out.receiver = r.receiver;
+  }
+  if (r.groupBy) {
+    r.groupBy.forEach((l, i) =>
+      check(LABEL_NAME.test(l) || l === '...', where, `${field}.groupBy[${i}]`, l, 'a label name or ...'),
+    );
+    out.group_by = [...r.groupBy];
+  }
+  Object.assign(out, renderTimings(where, `${field}.timings`, r.timings ?? {}));
+  if (r.continue) out.continue = true;
+  if (r.routes && r.routes.length > 0) {
+    out.routes = r.routes.map((c, i) => renderRoute(where, `${field}.routes[${i}]`, c, declared));
+  }
+  return out;
+}
+
+const EMAIL = /^[^\s@<>,"]+@[^\s@<>,".]+(\.[^\s@<>,".]+)+$/;
+
+/** Checks an email address; plain `local@domain.tld`, no display names (they break the comma-joined `to`). */
+export function checkEmail(where: string, field: string, value: string): void {
+  check(EMAIL.test(value), where, field, value, 'an email address like oncall@knowton.io');
+}
+
+/** Checks an absolute http(s) URL. */
+export function checkHttpUrl(where: string, field: string, value: string): void {
+  let ok = false;
+  try {
+    const u = new URL(value);
+    ok = (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    ok = false;
+  }
+  check(ok, where, field, value, 'an absolute http:// or https:// URL');
+}
+
+function checkFile(where: string, field: string, value: string): void {
+  check(value.startsWith('/'), where, field, value, 'an absolute file path');
+}
+
+function renderNotifier(where: string, field: string, n: Notifier): [string, Record<string, unknown>] {
+  switch (n.kind) {
+    case 'slack':
+      check(
+        /^#[a-z0-9][a-z0-9._-]{0,79}$/.test(n.channel),
+        where,
+        `${field}.channel`,
+        n.channel,
+        'a Slack channel: # then 1-80 lowercase letters, digits, ., _ or -',
+      );
+      checkFile(where, `${field}.apiUrlFile`, n.apiUrlFile);
+      return [
+        'slack_configs',
+        {
+          send_resolved: true,
+          api_url_file: n.apiUrlFile,
+          channel: n.channel,
+          color: '{{ if eq .Status "firing" }}danger{{ else }}good{{ end }}',
+          title: `{{ template "${TEMPLATE.title}" . }}`,
+          text: `{{ template "${TEMPLATE.text}" . }}`,
+        },
+      ];
+    case 'pagerduty': {
+      checkFile(where, `${field}.routingKeyFile`, n.routingKeyFile);
+      if (n.url !== undefined) checkHttpUrl(where, `${field}.url`, n.url);
+      const pd: Record<string, unknown> = {
+        send_resolved: true,
+        routing_key_file: n.routingKeyFile,
+      };
+      if (n.url !== undefined) pd.url = n.url;
+      Object.assign(pd, {
+        description: `{{ template "${TEMPLATE.title}" . }}`,
+        // Merged with Alertmanager's default details (firing, resolved, num_firing, num_resolved).
+        details: {
+          summary: '{{ .CommonAnnotations.summary }}',
+          runbook_url: '{{ .CommonAnnotations.runbook_url }}',
+          silence_url: `{{ template "${TEMPLATE.silenceUrl}" . }}`,
+        },
+      });
+      return ['pagerduty_configs', pd];
+    }
+    case 'email': {
+      check(n.to.length > 0, where, `${field}.to`, n.to, 'at least one address');
+      n.to.forEach((a, i) => checkEmail(where, `${field}.to[${i}]`, a));
+      checkEmail(where, `${field}.from`, n.from);
+      check(
+        /^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(n.smarthost),
+        where,
+        `${field}.smarthost`,
+        n.smarthost,
+        'host:port of the SMTP relay, e.g. smtp.example.com:587',
+      );
+      const mail: Record<string, unknown> = {
+        send_resolved: true,
+        to: n.to.join(', '),
+        from: n.from,
+        smarthost: n.smarthost,
+        require_tls: n.requireTls,
+      };
+      if (n.authUsername !== undefined) {
+        check(n.authPasswordFile !== undefined, where, `${field}.authPasswordFile`, undefined, 'a file path when authUsername is set');
+        checkFile(where, `${field}.authPasswordFile`, n.authPasswordFile!);
+        mail.auth_username = n.authUsername;
+        mail.auth_password_file = n.authPasswordFile;
+      }
+      Object.assign(mail, {
+        headers: { Subject: `{{ template "${TEMPLATE.title}" . }}` },
+        // Plain text only: the same body as Slack, instead of Alertmanager's default HTML that lacks the silence link.
+        html: '',
+        text: `{{ template "${TEMPLATE.text}" . }}`,
+      });
+      return ['email_configs', mail];
+    }
+    case 'webhook':
+      checkHttpUrl(where, `${field}.url`, n.url);
+      return ['webhook_configs', { send_resolved: n.sendResolved, url: n.url }];
+  }
+}
+
+function renderReceiver(where: string, field: string, r: Receiver): Record<string, unknown> {
+  check(RECEIVER_NAME.test(r.name), where, `${field}.name`, r.name, 'lowercase letters, digits and -');
+  check(
+    r.notifiers.length > 0 || r.discard === true,
+    where,
+    `${field}.notifiers`,
+    r.notifiers,
+    `at least one notifier for receiver ${r.name} (set discard: true for a deliberate null receiver)`,
+  );
+  const out: Record<string, unknown> = { name: r.name };
+  r.notifiers.forEach((n, i) => {
+    const [key, obj] = renderNotifier(where, `${field}.notifiers[${i}]`, n);
+    ((out[key] ??= []) as unknown[]).push(obj);
+  });
+  return out;
+}
+
+/** Checks the whole model (receiver references, names, matchers, durations) and renders alertmanager.yml as an object. */
+export function renderModel(model: AlertmanagerModel, where: string): Record<string, unknown> {
+  const names = new Set<string>();
+  model.receivers.forEach((r, i) => {
+    check(!names.has(r.name), where, `receivers[${i}].name`, r.name, 'a name not used by another receiver');
+    names.add(r.name);
+  });
+  const receivers = model.receivers.map((r, i) => renderReceiver(where, `receivers[${i}]`, r));
+  check(model.route.receiver !== undefined, where, 'route.receiver', undefined, 'a receiver for the root route');
+  check(!model.route.matchers?.length, where, 'route.matchers', model.route.matchers, 'none: the root route receives every alert');
+  check(!model.route.continue, where, 'route.continue', true, 'unset on the root route');
+  check(model.resolveTimeout.toMillis() > 0, where, 'resolveTimeout', model.resolveTimeout.toString(), 'a Duration > 0');
+  const route = renderRoute(where, 'route', model.route, names);
+  return {
+    global: { resolve_timeout: model.resolveTimeout.toPromDuration() },
+    templates: [...model.templates],
+    route,
+    inhibit_rules: model.inhibitRules.map((ir, i) => {
+      check(ir.source.length > 0, where, `inhibitRules[${i}].source`, ir.source, 'at least one matcher');
+      check(ir.target.length > 0, where, `inhibitRules[${i}].target`, ir.target, 'at least one matcher');
+      return {
+        source_matchers: renderMatchers(where, `inhibitRules[${i}].source`, ir.source),
+        target_matchers: renderMatchers(where, `inhibitRules[${i}].target`, ir.target),
+        equal: [...ir.equal],
+      };
+    }),
+    receivers,
+  };
+}
