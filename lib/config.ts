@@ -60,12 +60,51 @@ export interface StackConfig {
   readonly network?: NetworkSettings;
 }
 
-/** The environment profiles. `dev` is the spec's `k8s/dev` and what `npm run synth` writes to dist/. */
+/**
+ * The environment profiles. `dev` is the spec's `k8s/dev`, written to dist/ itself; the others are
+ * written to dist/<name>/ (`kubectl apply -f dist/prod`). What differs is stated here and nowhere else.
+ */
 export const ENVIRONMENTS: Readonly<Record<string, StackConfig>> = {
+  // The spec's deployment, with its routing as written: critical alerts page through PagerDuty.
   dev: { environment: 'dev', namespace: 'knowton-dev' },
+  staging: {
+    environment: 'staging',
+    namespace: 'knowton-staging',
+    ingress: { domain: 'staging.knowton.io' },
+    prometheus: { storageSize: '100Gi', retentionSize: '90GB' },
+    // Nobody is paged for staging: its alerts go to Slack only.
+    alertmanager: { pagerduty: false },
+  },
+  prod: {
+    environment: 'prod',
+    namespace: 'knowton-prod',
+    ingress: { domain: 'knowton.io' },
+    prometheus: {
+      // Two identical servers, each with its own `replica` label; Alertmanager deduplicates their alerts.
+      replicas: 2,
+      storageSize: '200Gi',
+      retentionSize: '180GB',
+      resources: { cpuRequest: '1', cpuLimit: '4', memoryRequest: '8Gi', memoryLimit: '12Gi' },
+    },
+    alertmanager: {
+      // A gossip cluster of three survives one lost node and keeps silences and notifications in sync.
+      replicas: 3,
+      storageSize: '5Gi',
+      email: { to: ['oncall@knowton.io'], from: 'alertmanager@knowton.io', smarthost: 'smtp.knowton.io:587' },
+    },
+    grafana: { containerResources: { cpuRequest: '200m', cpuLimit: '1', memoryRequest: '512Mi', memoryLimit: '1Gi' } },
+  },
 };
 
 export const DEFAULT_ENVIRONMENT = 'dev';
+
+/** Every profile, the default first: the order `npm run synth` writes them in (default at the top of dist/). */
+export function allEnvironments(): Record<string, StackConfig> {
+  return {
+    [DEFAULT_ENVIRONMENT]: ENVIRONMENTS[DEFAULT_ENVIRONMENT],
+    ...Object.fromEntries(Object.entries(ENVIRONMENTS).filter(([name]) => name !== DEFAULT_ENVIRONMENT)),
+  };
+}
 
 /** The profile for `name`, or an error listing the ones that exist. */
 export function environmentConfig(name: string): StackConfig {

@@ -93,6 +93,7 @@ export class MonitoringStack {
     const grafana = { app: 'grafana', namespace };
     const alertmanager = { app: 'alertmanager', namespace };
     const cluster = { cidr: net.clusterCidr ?? '0.0.0.0/0' };
+    const anywhere = { cidr: '0.0.0.0/0' };
     const ingressController = {
       namespace: net.ingressControllerNamespace ?? 'ingress-nginx',
       podLabels: net.ingressControllerPodLabels ?? { 'app.kubernetes.io/name': 'ingress-nginx' },
@@ -129,6 +130,15 @@ export class MonitoringStack {
         why: 'postgres-exporter queries PostgreSQL',
       },
     ];
+    for (const rw of config.prometheus?.remoteWrite ?? []) {
+      const url = new URL(rw.url);
+      flows.push({
+        from: prometheus,
+        to: anywhere,
+        ports: [{ port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)) }],
+        why: `remote_write to ${url.host}`,
+      });
+    }
     new NetworkPolicies(chart('network-policies'), 'network-policies', { namespaces: [namespace, hostNamespace], flows });
   }
 }

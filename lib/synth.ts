@@ -30,42 +30,59 @@ function listFiles(dir: string, prefix = ''): string[] {
   ).sort();
 }
 
-/** Synthesizes `config` into `outdir`, replacing it only on success. */
-export function synthesize(config: StackConfig, outdir: string): SynthResult {
-  const target = path.resolve(outdir);
-  const staging = path.join(path.dirname(target), `.dist-staging-${process.pid}`);
-  const previous = path.join(path.dirname(target), `.dist-previous-${process.pid}`);
-  fs.rmSync(staging, { recursive: true, force: true });
-  try {
-    buildApp(config, staging).synth();
-  } catch (err) {
-    fs.rmSync(staging, { recursive: true, force: true });
-    throw err;
-  }
-  const files = listFiles(staging);
+/** Objects per kind in the YAML files of `dir` (not its subdirectories). */
+function countKinds(dir: string): Record<string, number> {
   const kinds: Record<string, number> = {};
-  for (const file of files.filter((f) => f.endsWith('.yaml'))) {
-    for (const doc of parseAllDocuments(fs.readFileSync(path.join(staging, file), 'utf8'))) {
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+    for (const doc of parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8'))) {
       const kind = (doc.toJS() as { kind?: string } | null)?.kind;
       if (kind) kinds[kind] = (kinds[kind] ?? 0) + 1;
     }
   }
+  return kinds;
+}
+
+/**
+ * Synthesizes environments into `outdir`, replacing it only when all of them succeed: the first
+ * at the top (what `kubectl apply -f dist` applies), each other one in a subdirectory of its name.
+ */
+export function synthesizeEnvironments(environments: Record<string, StackConfig>, outdir: string): Record<string, SynthResult> {
+  const target = path.resolve(outdir);
+  const staging = path.join(path.dirname(target), `.dist-staging-${process.pid}`);
+  const previous = path.join(path.dirname(target), `.dist-previous-${process.pid}`);
+  fs.rmSync(staging, { recursive: true, force: true });
+  const names = Object.keys(environments);
+  const results: Record<string, SynthResult> = {};
+  try {
+    names.forEach((name, i) => {
+      const dir = i === 0 ? staging : path.join(staging, name);
+      buildApp(environments[name], dir).synth();
+      results[name] = { files: listFiles(dir).filter((f) => !names.includes(f.split('/')[0])), kinds: countKinds(dir) };
+    });
+  } catch (err) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw err;
+  }
   if (fs.existsSync(target)) fs.renameSync(target, previous);
   fs.renameSync(staging, target);
   fs.rmSync(previous, { recursive: true, force: true });
-  return { files, kinds };
+  return results;
 }
 
-/** One screenful for the terminal: what was written where. */
-export function summarize(result: SynthResult, outdir: string): string {
+/** Synthesizes one configuration into `outdir`, replacing it only on success. */
+export function synthesize(config: StackConfig, outdir: string): SynthResult {
+  return synthesizeEnvironments({ [config.environment ?? 'dev']: config }, outdir)[config.environment ?? 'dev'];
+}
+
+/** A few lines for the terminal: where an environment went, its files and objects per kind. */
+export function summarize(environment: string, result: SynthResult, dir: string): string {
   const total = Object.values(result.kinds).reduce((a, b) => a + b, 0);
   const kinds = Object.entries(result.kinds)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([kind, n]) => `  ${kind.padEnd(24)} ${n}`);
+    .map(([kind, n]) => `${kind} ${n}`);
   return [
-    `wrote ${result.files.length} files, ${total} objects to ${outdir}/`,
-    ...result.files.map((f) => `  ${f}`),
-    'objects per kind:',
-    ...kinds,
+    `${environment} -> ${dir}: ${result.files.length} files, ${total} objects`,
+    `  files:   ${result.files.join(', ')}`,
+    `  objects: ${kinds.join(', ')}`,
   ].join('\n');
 }

@@ -1,19 +1,20 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { StackConfig, environmentConfig } from '../lib/config';
-import { synthesize } from '../lib/synth';
+import { StackConfig, allEnvironments, environmentConfig } from '../lib/config';
+import { synthesize, synthesizeEnvironments } from '../lib/synth';
 import { parseAllDocuments } from 'yaml';
 import { Duration } from '../lib/units';
 import {
   K8sObject,
   findObject,
+  kubernetesModel,
   listFiles,
   loadObjects,
   prometheusFiles,
+  promtoolCheckConfig,
   run,
   synthTo,
   tempDir,
-  withLocalServiceAccount,
   writeYaml,
 } from './helpers';
 
@@ -26,18 +27,11 @@ beforeAll(() => {
   objects = loadObjects(dist);
 });
 
-/** The kubernetes-models class for an object, e.g. `kubernetes-models/apps/v1/StatefulSet`. */
-function modelFor(o: K8sObject): any {
-  const group = o.apiVersion.includes('/') ? o.apiVersion : `v1`;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  return require(`kubernetes-models/${group}/${o.kind}`)[o.kind];
-}
-
 describe('the synthesized manifests', () => {
   test('every object validates against the Kubernetes OpenAPI schema', () => {
     expect(objects.length).toBeGreaterThan(10);
     for (const o of objects) {
-      const Model = modelFor(o);
+      const Model = kubernetesModel(o);
       expect(() => new Model(o).validate()).not.toThrow();
     }
   });
@@ -45,7 +39,7 @@ describe('the synthesized manifests', () => {
   test('the schema check is real: a broken object fails it', () => {
     const sts = JSON.parse(JSON.stringify(findObject(objects, 'StatefulSet', 'prometheus')));
     sts.spec.replicas = 'one';
-    expect(() => new (modelFor(sts))(sts).validate()).toThrow(/replicas/);
+    expect(() => new (kubernetesModel(sts))(sts).validate()).toThrow(/replicas/);
   });
 
   test('the namespaces are in the file kubectl applies first, alone', () => {
@@ -159,11 +153,13 @@ describe('the synthesized manifests', () => {
     }
   });
 
-  test('the committed dist/ is what a fresh synth writes', () => {
+  test('the committed dist/ is what a fresh synth of every environment writes', () => {
+    const fresh = path.join(tempDir(), 'dist');
+    synthesizeEnvironments(allEnvironments(), fresh);
     const committed = path.join(__dirname, '..', 'dist');
-    expect(listFiles(committed)).toEqual(listFiles(dist));
-    for (const f of listFiles(dist)) {
-      expect([f, fs.readFileSync(path.join(committed, f), 'utf8')]).toEqual([f, fs.readFileSync(path.join(dist, f), 'utf8')]);
+    expect(listFiles(committed)).toEqual(listFiles(fresh));
+    for (const f of listFiles(fresh)) {
+      expect([f, fs.readFileSync(path.join(committed, f), 'utf8')]).toEqual([f, fs.readFileSync(path.join(fresh, f), 'utf8')]);
     }
   });
 });
@@ -186,22 +182,7 @@ describe('scrape configuration', () => {
   });
 
   test('promtool check config accepts the synthesized prometheus.yml', () => {
-    const dir = tempDir();
-    const rulesDir = path.join(dir, 'rules');
-    fs.mkdirSync(rulesDir);
-    const { config, rules } = prometheusFiles(objects);
-    for (const [f, text] of Object.entries(rules)) fs.writeFileSync(path.join(rulesDir, f), text);
-    // Debian builds Prometheus without Kubernetes discovery, so its promtool rejects
-    // kubernetes_sd_configs; those blocks alone become static targets (they are checked below).
-    // Relabelling, TLS, auth, intervals and rule files are checked as synthesized.
-    const scrapeConfigs = config.scrape_configs.map(({ kubernetes_sd_configs, ...job }: any) =>
-      kubernetes_sd_configs ? { ...job, static_configs: [{ targets: ['127.0.0.1:1'] }] } : job);
-    const file = writeYaml(path.join(dir, 'prometheus.yml'), withLocalServiceAccount({
-      ...config,
-      rule_files: [path.join(rulesDir, '*.yml')],
-      scrape_configs: scrapeConfigs,
-    }, dir));
-    const r = run('promtool', ['check', 'config', file]);
+    const r = promtoolCheckConfig(objects);
     expect(r.output).not.toMatch(/FAILED|WARNING/);
     expect([r.code, r.output]).toEqual([0, expect.stringContaining('SUCCESS')]);
   });

@@ -87,23 +87,58 @@ export function localPrometheusConfig(
   return local;
 }
 
-const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount/';
-
 /**
- * promtool and Prometheus check that credential files exist; the pod's service-account files do not
- * exist here, so their paths move to empty stand-ins under `dir` (same file names).
+ * promtool and Prometheus check that credential files exist; the files the pod mounts (service
+ * account, remote-write Secrets) do not exist here, so every `*_file` path moves to an empty stand-in
+ * under `dir`, keeping its path below it.
  */
 export function withLocalServiceAccount(config: any, dir: string): any {
-  const saDir = path.join(dir, 'serviceaccount');
-  fs.mkdirSync(saDir, { recursive: true });
-  return JSON.parse(JSON.stringify(config), (_key, value) => {
-    if (typeof value === 'string' && value.startsWith(SA_DIR)) {
-      const local = path.join(saDir, value.slice(SA_DIR.length));
+  return JSON.parse(JSON.stringify(config), (key, value) => {
+    if (typeof value === 'string' && key.endsWith('_file') && path.isAbsolute(value)) {
+      const local = path.join(dir, 'mounted', value);
+      fs.mkdirSync(path.dirname(local), { recursive: true });
       fs.writeFileSync(local, '');
       return local;
     }
     return value;
   });
+}
+
+/**
+ * Runs `promtool check config` on a synthesized prometheus.yml. Debian builds Prometheus without
+ * Kubernetes discovery, so its promtool rejects kubernetes_sd_configs: those blocks alone become
+ * static targets. Relabelling, TLS, auth, alerting, remote_write and the rule files are checked as synthesized.
+ */
+export function promtoolCheckConfig(objects: K8sObject[]): { code: number; output: string } {
+  const dir = tempDir('knowton-promtool-');
+  const rulesDir = path.join(dir, 'rules');
+  fs.mkdirSync(rulesDir);
+  const { config, rules } = prometheusFiles(objects);
+  for (const [f, text] of Object.entries(rules)) fs.writeFileSync(path.join(rulesDir, f), text);
+  const scrapeConfigs = config.scrape_configs.map(({ kubernetes_sd_configs, ...job }: any) =>
+    kubernetes_sd_configs ? { ...job, static_configs: [{ targets: ['127.0.0.1:1'] }] } : job);
+  const file = writeYaml(path.join(dir, 'prometheus.yml'), withLocalServiceAccount({
+    ...config,
+    rule_files: [path.join(rulesDir, '*.yml')],
+    scrape_configs: scrapeConfigs,
+  }, dir));
+  return run('promtool', ['check', 'config', file]);
+}
+
+/** Writes the synthesized Alertmanager ConfigMap to a directory, pointing its paths there; returns alertmanager.yml's path. */
+export function alertmanagerConfigDir(objects: K8sObject[]): string {
+  const dir = tempDir('knowton-amtool-');
+  const files = findObject(objects, 'ConfigMap', 'alertmanager-config').data as Record<string, string>;
+  for (const [f, text] of Object.entries(files)) {
+    fs.writeFileSync(path.join(dir, f), text.split('/etc/alertmanager/config').join(dir).split('/etc/alertmanager/secrets').join(path.join(dir, 'secrets')));
+  }
+  return path.join(dir, 'alertmanager.yml');
+}
+
+/** The kubernetes-models class for an object, e.g. `kubernetes-models/apps/v1/StatefulSet`. */
+export function kubernetesModel(o: K8sObject): any {
+  const group = o.apiVersion.includes('/') ? o.apiVersion : 'v1';
+  return require(`kubernetes-models/${group}/${o.kind}`)[o.kind];
 }
 
 export function writeYaml(file: string, value: unknown): string {

@@ -76,6 +76,8 @@ export interface PrometheusProps {
   readonly kubeletInsecureSkipVerify?: boolean;
   /** Long-term storage receivers. @default [] */
   readonly remoteWrite?: readonly RemoteWrite[];
+  /** Enable the TSDB admin API (snapshots for backups, but also deleting series); reach it only by port-forward. @default false */
+  readonly enableAdminApi?: boolean;
 }
 
 export const PROMETHEUS_DEFAULTS = {
@@ -289,6 +291,7 @@ export class Prometheus extends Construct {
                   `--storage.tsdb.retention.time=${retention.toPromDuration()}`,
                   `--storage.tsdb.retention.size=${retentionSize}`,
                   '--web.enable-lifecycle',
+                  ...(props.enableAdminApi ? ['--web.enable-admin-api'] : []),
                   '--web.listen-address=:9090',
                   ...(props.externalUrl ? [`--web.external-url=${props.externalUrl}`, '--web.route-prefix=/'] : []),
                 ],
