@@ -4,7 +4,7 @@
  * field, the value and what is allowed; dist/ is then left exactly as it was.
  */
 import { DEFAULT_ENVIRONMENT, allEnvironments } from './lib/config';
-import { summarize, synthesizeEnvironments } from './lib/synth';
+import { summarize, synthesizeEnvironments, writeRunbooks } from './lib/synth';
 
 const outdir = process.env.KNOWTON_OUTDIR ?? 'dist';
 try {
@@ -12,6 +12,9 @@ try {
   for (const [name, result] of Object.entries(results)) {
     console.log(summarize(name, result, name === DEFAULT_ENVIRONMENT ? `${outdir}/` : `${outdir}/${name}/`));
   }
+  // Runbooks are the same for every environment; the rules' runbook_url points at them.
+  const runbooksDir = process.env.KNOWTON_RUNBOOKS_DIR ?? 'docs/runbooks';
+  console.log(`runbooks -> ${runbooksDir}/: ${writeRunbooks(runbooksDir).length} pages`);
 } catch (err) {
   console.error(`synth failed: ${err instanceof Error ? err.message : String(err)}`);
   console.error(`${outdir}/ was left as it was.`);

@@ -10,6 +10,8 @@ import { NodeExporter } from './components/node-exporter';
 import { PostgresExporter } from './components/postgres-exporter';
 import { Prometheus } from './components/prometheus';
 import { check } from './validate';
+import { RuleGroup, renderRuleFile, validateRuleGroups } from './alerting';
+import { ruleGroups } from '../rules';
 
 /**
  * The whole monitoring stack. Each component is its own Chart, so it lands in its own file of dist/
@@ -24,6 +26,8 @@ export class MonitoringStack {
   readonly alertmanager: Alertmanager;
   readonly grafana: Grafana;
   readonly ingress: MonitoringIngress;
+  /** The alerting and recording rules Prometheus loads. */
+  readonly ruleGroups: readonly RuleGroup[];
 
   /** Adds one chart per component to `app` (charts must be the App's children to get plain file names). */
   constructor(app: App, config: StackConfig = {}) {
@@ -66,6 +70,9 @@ export class MonitoringStack {
       externalUrl: ingress.urls.alertmanager,
     });
 
+    this.ruleGroups = ruleGroups();
+    const ruleFiles = Object.fromEntries(this.ruleGroups.map((g) => [g.fileName, renderRuleFile(g)]));
+
     const watched = [...new Set([namespace, ...(config.watchedNamespaces ?? [])])];
     this.prometheus = new Prometheus(chart('prometheus'), 'prometheus', {
       namespace,
@@ -75,7 +82,13 @@ export class MonitoringStack {
       externalUrl: config.prometheus?.externalUrl ?? ingress.urls.prometheus,
       serviceTargets: [ksm.scrapeTarget, nodeExporter.scrapeTarget, this.postgresExporter.scrapeTarget, this.alertmanager.scrapeTarget],
       alertmanagers: [this.alertmanager.address],
-      ruleFiles: {},
+      ruleFiles,
+    });
+    // Rules are checked against the intervals they run with (once Prometheus has accepted those): a
+    // `for` or a rate window too short for the scrape interval fails synth here, naming the rule.
+    validateRuleGroups(this.ruleGroups, {
+      scrapeInterval: this.prometheus.scrapeInterval,
+      evaluationInterval: this.prometheus.evaluationInterval,
     });
 
     this.grafana = new Grafana(chart('grafana'), 'grafana', {

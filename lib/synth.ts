@@ -7,7 +7,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, YamlOutputType } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
+import { renderRunbooks } from './alerting';
 import { StackConfig } from './config';
+import { ruleGroups } from '../rules';
 import { MonitoringStack } from './stack';
 
 export interface SynthResult {
@@ -85,4 +87,16 @@ export function summarize(environment: string, result: SynthResult, dir: string)
     `  files:   ${result.files.join(', ')}`,
     `  objects: ${kinds.join(', ')}`,
   ].join('\n');
+}
+
+/** Writes one runbook page per alert (and an index) into `dir`, replacing what was there. */
+export function writeRunbooks(dir: string): string[] {
+  const pages = renderRunbooks(ruleGroups());
+  const staging = `${path.resolve(dir)}.staging-${process.pid}`;
+  fs.rmSync(staging, { recursive: true, force: true });
+  fs.mkdirSync(staging, { recursive: true });
+  for (const [file, text] of Object.entries(pages)) fs.writeFileSync(path.join(staging, file), text);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.renameSync(staging, dir);
+  return Object.keys(pages).sort();
 }

@@ -14,7 +14,7 @@ const root = path.resolve(__dirname, '..');
 function timeRun(args: string[]): number {
   const outdir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'knowton-bench-')), 'dist');
   const start = process.hrtime.bigint();
-  const r = spawnSync('npx', args, { cwd: root, env: { ...process.env, KNOWTON_OUTDIR: outdir }, encoding: 'utf8' });
+  const r = spawnSync('npx', args, { cwd: root, env: { ...process.env, KNOWTON_OUTDIR: outdir, KNOWTON_RUNBOOKS_DIR: path.join(path.dirname(outdir), 'runbooks') }, encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.status !== 0) throw new Error(`${args.join(' ')} failed:\n${r.stdout}${r.stderr}`);
   fs.rmSync(path.dirname(outdir), { recursive: true, force: true });

@@ -125,6 +125,6 @@ export class KubeStateMetrics extends Construct {
       },
     });
 
-    this.scrapeTarget = { jobName: name, namespace: ns, serviceName: service.name, portName: 'http-metrics' };
+    this.scrapeTarget = { jobName: name, namespace: ns, serviceName: service.name, portName: 'http-metrics', honorLabels: true };
   }
 }

@@ -19,6 +19,12 @@ export interface ServiceScrapeTarget {
   readonly portName: string;
   /** Metrics path. @default '/metrics' */
   readonly metricsPath?: string;
+  /**
+   * Keep the labels the target exposes over the scrape's own: kube-state-metrics describes other pods,
+   * and its `namespace`/`pod` must stay theirs rather than become `exported_namespace`/`exported_pod`.
+   * @default false
+   */
+  readonly honorLabels?: boolean;
 }
 
 export interface PrometheusConfigOptions {
@@ -110,6 +116,7 @@ function serviceJob(t: ServiceScrapeTarget): object {
   return {
     job_name: t.jobName,
     metrics_path: t.metricsPath ?? '/metrics',
+    ...(t.honorLabels ? { honor_labels: true } : {}),
     kubernetes_sd_configs: [{ role: 'endpoints', namespaces: { names: [t.namespace] } }],
     relabel_configs: [
       { source_labels: ['__meta_kubernetes_service_name'], regex: t.serviceName, action: 'keep' },

@@ -1,0 +1,40 @@
+import { AlertRule, RuleGroup } from './rule';
+
+export const DEFAULT_RUNBOOK_BASE_URL = 'https://github.com/knowton/knowton-monitoring/blob/main/docs/runbooks';
+
+export interface RenderOptions {
+  /** Where docs/runbooks is published; runbook_url is `<base>/<AlertName>.md`. @default DEFAULT_RUNBOOK_BASE_URL */
+  readonly runbookBaseUrl?: string;
+}
+
+export function runbookUrl(alert: AlertRule, base = DEFAULT_RUNBOOK_BASE_URL): string {
+  return `${base.replace(/\/+$/, '')}/${alert.name}.md`;
+}
+
+/** The annotations of an alert as Prometheus receives them. */
+export function annotationsOf(alert: AlertRule, options: RenderOptions = {}): Record<string, string> {
+  return {
+    summary: alert.template(alert.summary),
+    description: alert.template(alert.description),
+    runbook_url: runbookUrl(alert, options.runbookBaseUrl),
+  };
+}
+
+/**
+ * A Prometheus rule file for the group, as a plain object to serialize with the `yaml` package.
+ * Recording rules come first: Prometheus evaluates a group's rules in order, so alerts read
+ * values recorded in the same evaluation.
+ */
+export function renderRuleFile(group: RuleGroup, options: RenderOptions = {}): { groups: object[] } {
+  const rules: object[] = [
+    ...group.recordings.map((r) => ({ record: r.record, expr: r.source.expr })),
+    ...group.alerts.map((a) => ({
+      alert: a.name,
+      expr: a.expr,
+      ...(a.for.isZero() ? {} : { for: a.for.toPromDuration() }),
+      labels: group.labelsOf(a),
+      annotations: annotationsOf(a, options),
+    })),
+  ];
+  return { groups: [{ name: group.name, ...(group.interval ? { interval: group.interval.toPromDuration() } : {}), rules }] };
+}

@@ -1,0 +1,135 @@
+import { Condition, Query, renderCondition } from '../promql/query';
+import { Dimension, Duration } from '../units';
+
+export type Severity = 'critical' | 'warning' | 'info';
+export const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
+export type Category = 'service-health' | 'resources' | 'database' | 'business' | 'monitoring';
+
+/** The condition of an alert that fires all the time (a dead man's switch). */
+export const ALWAYS = { always: true } as const;
+
+export interface AlertRuleProps {
+  /** UpperCamelCase, unique across all groups. */
+  readonly name: string;
+  readonly severity: Severity;
+  /** The part of the platform it is about: `backend`, `kubernetes`, `postgresql`, `prometheus`... */
+  readonly component: string;
+  /** A query compared with a threshold in the query's unit, or ALWAYS. */
+  readonly when: Condition<Dimension> | typeof ALWAYS;
+  /** How long the condition must hold before the alert fires. */
+  readonly for: Duration;
+  /**
+   * One line. Templates: `{{ $labels.<name> }}` for a label of the query's result, `{{ value }}`
+   * for the current value in the threshold's unit, `{{ threshold }}` for the threshold.
+   */
+  readonly summary: string;
+  /** Same templates as `summary`; must show `{{ value }}`. */
+  readonly description: string;
+  /** What the person on call checks first; quoted by the runbook. */
+  readonly firstChecks: readonly string[];
+}
+
+/** An alerting rule: a plain immutable value. */
+export class AlertRule {
+  readonly name: string;
+  readonly severity: Severity;
+  readonly component: string;
+  readonly condition?: Condition<Dimension>;
+  readonly for: Duration;
+  readonly summary: string;
+  readonly description: string;
+  readonly firstChecks: readonly string[];
+
+  constructor(props: AlertRuleProps) {
+    this.name = props.name;
+    this.severity = props.severity;
+    this.component = props.component;
+    this.condition = 'always' in props.when ? undefined : props.when;
+    this.for = props.for;
+    this.summary = props.summary;
+    this.description = props.description;
+    this.firstChecks = props.firstChecks;
+  }
+
+  /** Whether the alert fires regardless of any metric (the Watchdog). */
+  get alwaysFires(): boolean {
+    return this.condition === undefined;
+  }
+
+  /** The PromQL expression of the rule. */
+  get expr(): string {
+    return this.condition ? renderCondition(this.condition) : 'vector(1)';
+  }
+
+  /**
+   * The threshold in the unit of the alert's query, for a dashboard panel showing that query to
+   * draw as a line (as aws-cloudwatch's `alarm.toAnnotation()` does). Undefined for ALWAYS.
+   */
+  thresholdMark(): { value: number; label: string; severity: Severity } | undefined {
+    const c = this.condition;
+    if (!c) return undefined;
+    return { value: c.threshold.in(c.query.unit), label: `${this.name} (${c.threshold})`, severity: this.severity };
+  }
+
+  /** An annotation template with the `{{ value }}` and `{{ threshold }}` placeholders filled in. */
+  template(text: string): string {
+    const c = this.condition;
+    return text
+      .replace(/\{\{\s*value\s*\}\}/g, c ? c.threshold.unit.valueTemplate : '{{ $value }}')
+      .replace(/\{\{\s*threshold\s*\}\}/g, c ? c.threshold.toString() : '');
+  }
+}
+
+/** A recording rule: precomputes a query that an alert and a dashboard share. */
+export class RecordingRule<D extends Dimension = Dimension> {
+  /** The query reading the recorded series: same unit, same test fixture. */
+  readonly query: Query<D>;
+
+  constructor(
+    /** Series name, `level:metric:operations` (e.g. `service:http_requests_errors:ratio_rate5m`). */
+    readonly record: string,
+    /** The expression evaluated. */
+    readonly source: Query<D>,
+  ) {
+    this.query = source.fromRecording(record);
+  }
+}
+
+export interface RuleGroupProps {
+  /** Group name, also the file's base name. */
+  readonly name: string;
+  /** Label `category` of every alert of the group. */
+  readonly category: Category;
+  /** Recording rules, evaluated before the alerts of the group so they read fresh values. @default [] */
+  readonly recordings?: readonly RecordingRule[];
+  readonly alerts: readonly AlertRule[];
+  /** Evaluation interval of this group. @default the global evaluation interval */
+  readonly interval?: Duration;
+}
+
+/** A group of rules, rendered to one Prometheus rule file. */
+export class RuleGroup {
+  readonly name: string;
+  readonly category: Category;
+  readonly recordings: readonly RecordingRule[];
+  readonly alerts: readonly AlertRule[];
+  readonly interval?: Duration;
+
+  constructor(props: RuleGroupProps) {
+    this.name = props.name;
+    this.category = props.category;
+    this.recordings = props.recordings ?? [];
+    this.alerts = props.alerts;
+    this.interval = props.interval;
+  }
+
+  /** The rule file's name: `service-health.rules.yml`. */
+  get fileName(): string {
+    return `${this.name}.rules.yml`;
+  }
+
+  /** Labels an alert of this group carries. */
+  labelsOf(alert: AlertRule): Record<string, string> {
+    return { severity: alert.severity, category: this.category, component: alert.component };
+  }
+}

@@ -1,0 +1,65 @@
+import { Quantity } from '../units';
+import { DEFAULT_RUNBOOK_BASE_URL, RenderOptions } from './render';
+import { AlertRule, RuleGroup } from './rule';
+import { probesFor } from './tests';
+
+const OP_WORDS: Record<string, string> = { '>': 'above', '<': 'below', '>=': 'at or above', '<=': 'at or below', '==': 'equal to' };
+
+/**
+ * A template as readers see it: `{service}` for `{{ $labels.service }}`, `{value}` for the value,
+ * the threshold written out. (Not `<service>`: Markdown would take it for an HTML tag.)
+ */
+function plain(text: string, alert: AlertRule): string {
+  return text
+    .replace(/\{\{\s*\$labels\.([a-zA-Z0-9_]+)\s*\}\}/g, '{$1}')
+    .replace(/\{\{\s*value\s*\}\}/g, '{value}')
+    .replace(/\{\{\s*threshold\s*\}\}/g, alert.condition ? alert.condition.threshold.toString() : '');
+}
+
+function runbook(alert: AlertRule, group: RuleGroup, recordings: Map<string, string>): string {
+  const c = alert.condition;
+  const lines: string[] = [`# ${alert.name}`, ''];
+  lines.push(`| Severity | Category | Component | For |`, `|---|---|---|---|`);
+  lines.push(`| ${alert.severity} | ${group.category} | ${alert.component} | ${alert.for.isZero() ? 'fires at once' : alert.for.toHuman()} |`, '');
+  lines.push('## What it means', '', plain(alert.summary, alert) + '.', '', plain(alert.description, alert), '');
+  lines.push('## Threshold', '');
+  if (c) {
+    lines.push(
+      `It fires when the value is ${OP_WORDS[c.op]} **${c.threshold}**${alert.for.isZero() ? '' : ` for ${alert.for.toHuman()}`}.` +
+        ` The value is ${c.query.description}.`,
+    );
+    const p = probesFor(c);
+    lines.push('', `The generated \`promtool test rules\` check that it fires at ${new Quantity(p.firing, c.threshold.unit)} and stays silent at ${new Quantity(p.silent, c.threshold.unit)}${alert.for.isZero() ? '' : ` and before ${alert.for.toHuman()} have passed`}.`);
+  } else {
+    lines.push('It always fires. It proves that the whole alerting pipeline (Prometheus, rule evaluation, Alertmanager, notification) works: if it stops arriving, alerting is broken.');
+  }
+  lines.push('', '## PromQL', '', '```promql', alert.expr, '```', '');
+  const used = [...recordings.keys()].filter((r) => new RegExp(`(^|[^a-zA-Z0-9_:])${r.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^a-zA-Z0-9_:]|$)`).test(alert.expr));
+  for (const r of used) lines.push(`\`${r}\` is recorded by the rule:`, '', '```promql', `${r} = ${recordings.get(r)}`, '```', '');
+  lines.push('## First checks', '', ...alert.firstChecks.map((s, i) => `${i + 1}. ${s}`), '');
+  return lines.join('\n');
+}
+
+/**
+ * Markdown runbooks, one per alert, keyed by path relative to docs/runbooks (`HighErrorRate.md`),
+ * plus `README.md` listing them. Generated from the same definitions as the rules, so the
+ * threshold and the PromQL quoted are the ones deployed.
+ */
+export function renderRunbooks(groups: readonly RuleGroup[], options: RenderOptions = {}): Record<string, string> {
+  const recordings = new Map(groups.flatMap((g) => g.recordings.map((r) => [r.record, r.source.expr] as [string, string])));
+  const out: Record<string, string> = {};
+  const base = (options.runbookBaseUrl ?? DEFAULT_RUNBOOK_BASE_URL).replace(/\/+$/, '');
+  const index = ['# Runbooks', '', `Generated from rules/ by the synth; do not edit by hand. Alerts link here through runbook_url (${base}/<Alert>.md).`, ''];
+  for (const g of groups) {
+    index.push(`## ${g.name}`, '', '| Alert | Severity | Summary |', '|---|---|---|');
+    for (const a of g.alerts) {
+      out[`${a.name}.md`] = runbook(a, g, recordings);
+      index.push(`| [${a.name}](${a.name}.md) | ${a.severity} | ${plain(a.summary, a).replace(/\|/g, '\\|')} |`);
+    }
+    index.push('');
+  }
+  out['README.md'] = index.join('\n');
+  return out;
+}
+
+

@@ -1,0 +1,175 @@
+import { CATALOG } from '../catalog';
+import { Catalog } from '../catalog/metric';
+import { analyze } from '../promql/analyze';
+import { Condition, Fixture, FixtureSeries } from '../promql/query';
+import { Dimension, Duration, Quantity } from '../units';
+import { renderTemplate } from './humanize';
+import { annotationsOf, RenderOptions } from './render';
+import { AlertRule, RuleGroup } from './rule';
+import { catalogWithRecordings } from './validate';
+
+export interface TestOptions extends RenderOptions {
+  /** Evaluation interval of the tests (the stack's rule evaluation interval). */
+  readonly evaluationInterval: Duration;
+  readonly catalog?: Catalog;
+}
+
+/** A promtool test file: `fileName` beside the rule files, `content` to serialize with `yaml`. */
+export interface PromtoolTestFile {
+  readonly fileName: string;
+  readonly content: object;
+}
+
+// Input samples one minute apart: enough for every window the validation allows at a 15s scrape.
+const SAMPLE_INTERVAL = Duration.minutes(1);
+// Time after the longest window (plus `for`) before a probe, so that values have settled.
+const SETTLE = Duration.minutes(5);
+
+/** Values of an alert's query (in the threshold's unit) on either side of its threshold. */
+export interface Probes {
+  readonly firing: number;
+  readonly silent: number;
+}
+
+/**
+ * Just above and just below the threshold: 5% of it apart for measurements, 1 apart for counts
+ * and for a threshold of 0. `> 0` is probed at 0 itself, which proves the comparison is strict
+ * (only for 0: a computed value at any other threshold may land a rounding error either side).
+ * `== t` fires at t and is silent at the next value.
+ */
+export function probesFor(c: Condition<Dimension>): Probes {
+  const t = c.threshold.amount;
+  const step = c.threshold.dimension === 'count' || t === 0 ? 1 : Math.abs(t) * 0.05;
+  const above = Number((t + step).toPrecision(12));
+  const below = Number((t - step).toPrecision(12));
+  switch (c.op) {
+    case '>':
+      return { firing: above, silent: t === 0 ? 0 : below };
+    case '>=':
+      return { firing: above, silent: below };
+    case '<':
+    case '<=':
+      return { firing: below, silent: above };
+    case '==':
+      return { firing: t, silent: above };
+  }
+}
+
+const num = (n: number): string => String(Number(n.toPrecision(12)));
+
+function seriesText(labels: Readonly<Record<string, string>>): string {
+  const { __name__: name, ...rest } = labels;
+  const pairs = Object.entries(rest).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  return pairs.length ? `${name}{${pairs.join(', ')}}` : name;
+}
+
+/**
+ * promtool's expanding notation for a series that holds `levels[i]` for `counts[i]` + 1 samples:
+ * a gauge keeps the value, a counter grows by level · interval each sample, continuing across phases.
+ */
+function valuesText(kind: FixtureSeries['kind'], levels: number[], counts: number[]): string {
+  const step = SAMPLE_INTERVAL.toSeconds();
+  if (kind === 'gauge') return levels.map((l, i) => `${num(l)}x${counts[i]}`).join(' ');
+  let value = 0;
+  return levels
+    .map((l, i) => {
+      const inc = l * step;
+      const start = i === 0 ? 0 : value + inc;
+      value = start + inc * counts[i];
+      return `${num(start)}+${num(inc)}x${counts[i]}`;
+    })
+    .join(' ');
+}
+
+/** Input series for consecutive phases: phase i holds `fixtures[i]` for `counts[i]` + 1 samples. */
+function inputSeries(fixtures: Fixture[], counts: number[]): Array<{ series: string; values: string }> {
+  const byKey = new Map<string, { labels: Record<string, string>; kind: FixtureSeries['kind']; levels: number[] }>();
+  fixtures.forEach((f, phase) => {
+    for (const s of f.series) {
+      const key = seriesText(s.labels);
+      const entry = byKey.get(key) ?? { labels: { ...s.labels }, kind: s.kind, levels: fixtures.map(() => 0) };
+      entry.levels[phase] = s.level;
+      byKey.set(key, entry);
+    }
+  });
+  return [...byKey.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, s]) => ({ series: key, values: valuesText(s.kind, s.levels, counts) }));
+}
+
+const samples = (d: Duration): number => Math.ceil(d.toMillis() / SAMPLE_INTERVAL.toMillis());
+
+/**
+ * One promtool test case for an alert. Its input holds the query on the silent side of the
+ * threshold long enough to settle, then just across it. Checks: silent at the end of the first
+ * phase; silent while the condition has held for less than `for`; firing, with the expected
+ * labels and annotations, once the longest range window and `for` have passed.
+ */
+function alertTest(alert: AlertRule, group: RuleGroup, window: Duration, options: TestOptions): object {
+  const exp = (labels: Record<string, string>, value: number) => {
+    const a = annotationsOf(alert, options);
+    return {
+      exp_labels: { ...labels, ...group.labelsOf(alert) },
+      exp_annotations: Object.fromEntries(Object.entries(a).map(([k, v]) => [k, renderTemplate(v, labels, value)])),
+    };
+  };
+  const c = alert.condition;
+  if (!c) {
+    // Always firing: it fires from the first evaluation on.
+    return {
+      name: `${alert.name} always fires`,
+      interval: SAMPLE_INTERVAL.toPromDuration(),
+      input_series: [],
+      alert_rule_test: [0, 60].map((m) => ({ eval_time: Duration.minutes(m).toPromDuration(), alertname: alert.name, exp_alerts: [exp({}, 1)] })),
+    };
+  }
+  const fixture = c.query.fixture;
+  if (!fixture) throw new Error(`alert ${alert.name}: its query has no test fixture, so no test can be generated`);
+  const probes = probesFor(c);
+  const toQueryUnit = (v: number): number => new Quantity(v, c.threshold.unit).in(c.query.unit);
+  const silent = fixture(toQueryUnit(probes.silent));
+  const firing = fixture(toQueryUnit(probes.firing));
+
+  // Each phase lasts long enough for the window to fill and `for` to pass, with time to spare.
+  const n = samples(window.plus(alert.for).plus(SETTLE));
+  const switchAt = SAMPLE_INTERVAL.times(n + 1);
+  const checks: object[] = [{ eval_time: SAMPLE_INTERVAL.times(n).toPromDuration(), alertname: alert.name, exp_alerts: [] }];
+  // One evaluation before `for` has passed since the switch: nothing before the switch held the
+  // condition, so the alert must still be pending.
+  if (alert.for.compare(options.evaluationInterval) > 0) {
+    checks.push({ eval_time: switchAt.plus(alert.for).plus(options.evaluationInterval.times(-1)).toPromDuration(), alertname: alert.name, exp_alerts: [] });
+  }
+  checks.push({
+    eval_time: switchAt.plus(window).plus(alert.for).plus(Duration.minutes(2)).toPromDuration(),
+    alertname: alert.name,
+    exp_alerts: [exp(firing.labels, probes.firing)],
+  });
+  const t = c.threshold;
+  return {
+    name: `${alert.name}: silent at ${new Quantity(probes.silent, t.unit)}, fires at ${new Quantity(probes.firing, t.unit)} after ${alert.for.toHuman()}`,
+    interval: SAMPLE_INTERVAL.toPromDuration(),
+    input_series: inputSeries([silent, firing], [n, n]),
+    alert_rule_test: checks,
+  };
+}
+
+/**
+ * promtool test files, one per group, with one test per alert (see alertTest). Every file loads
+ * every group's rule file, since an alert may read another group's recorded series.
+ */
+export function generatePromtoolTests(groups: readonly RuleGroup[], options: TestOptions): PromtoolTestFile[] {
+  const { catalog } = catalogWithRecordings(groups, options.catalog ?? CATALOG);
+  const windowsOf = new Map<string, Duration[]>();
+  for (const g of groups) for (const r of g.recordings) windowsOf.set(r.record, analyze(r.source.expr, catalog).ranges.map((x) => x.window));
+  const longestWindow = (expr: string): Duration => {
+    const a = analyze(expr, catalog);
+    const all = [...a.ranges.map((r) => r.window), ...a.metrics.flatMap((m) => windowsOf.get(m) ?? [])];
+    return all.reduce((max, w) => (w.compare(max) > 0 ? w : max), Duration.seconds(0));
+  };
+  return groups.map((g) => ({
+    fileName: `${g.name}.test.yml`,
+    content: {
+      rule_files: groups.map((x) => x.fileName),
+      evaluation_interval: options.evaluationInterval.toPromDuration(),
+      tests: g.alerts.map((a) => alertTest(a, g, longestWindow(a.expr), options)),
+    },
+  }));
+}

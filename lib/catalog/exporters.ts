@@ -1,0 +1,95 @@
+import { Units } from '../units';
+import { metric, Source } from './metric';
+
+/**
+ * Metrics of the exporters and of the monitoring stack itself, as far as the rules and dashboards
+ * use them. Job names are the contract with the scrape configuration in lib/components.
+ */
+const exporterSource = <T extends string>(name: string, job: string, targetLabels: readonly T[], pod?: string): Source<T> => ({
+  name,
+  job,
+  targetLabels,
+  ...(pod ? { examples: { pod, instance: '10.42.1.7:9000' } as Partial<Record<T, string>> } : {}),
+});
+// Exporters scraped through their Service's endpoints get the namespace, pod and node of the
+// exporter pod. (kube-state-metrics needs honor_labels so that its own namespace and pod labels,
+// those of the pods it describes, win over these.)
+const endpointLabels = ['job', 'instance', 'namespace', 'pod', 'node'] as const;
+export const KUBE_STATE_METRICS = exporterSource('kube-state-metrics', 'kube-state-metrics', endpointLabels, 'kube-state-metrics-5b8f7c9d4-q7k2m');
+export const NODE_EXPORTER = exporterSource('node-exporter', 'node-exporter', endpointLabels, 'node-exporter-h4x9z');
+export const POSTGRES_EXPORTER = exporterSource('postgres-exporter', 'postgres-exporter', endpointLabels, 'postgres-exporter-6c9d8f7b5-w2n4p');
+export const ALERTMANAGER = exporterSource('Alertmanager', 'alertmanager', endpointLabels, 'alertmanager-0');
+// The kubelet is scraped per node.
+export const CADVISOR = exporterSource('cAdvisor', 'kubelet-cadvisor', ['job', 'instance', 'node']);
+// Prometheus scrapes itself through a static target.
+export const PROMETHEUS = exporterSource('Prometheus', 'prometheus', ['job', 'instance']);
+/** `up` exists for every target, with that target's labels. */
+export const ANY_TARGET = exporterSource('any scrape target', '.+', ['job', 'instance', 'service', 'namespace', 'pod', 'node']);
+
+const { SECONDS, BYTES, COUNT, CORES } = Units;
+
+export const scrape = {
+  up: metric(ANY_TARGET, { name: 'up', kind: 'gauge', unit: COUNT, labels: [], help: '1 if the last scrape of the target succeeded, 0 if not.' }),
+};
+
+const containerLabels = ['namespace', 'pod', 'uid', 'container'] as const;
+const resourceLimits = metric(KUBE_STATE_METRICS, {
+  name: 'kube_pod_container_resource_limits',
+  kind: 'gauge',
+  unit: COUNT,
+  labels: [...containerLabels, 'node', 'resource', 'unit'],
+  help: 'The resource limit of a container; its unit depends on the resource label.',
+});
+const resourceRequests = metric(KUBE_STATE_METRICS, {
+  name: 'kube_pod_container_resource_requests',
+  kind: 'gauge',
+  unit: COUNT,
+  labels: [...containerLabels, 'node', 'resource', 'unit'],
+  help: 'The resource request of a container; its unit depends on the resource label.',
+});
+
+export const kubeStateMetrics = {
+  containerRestarts: metric(KUBE_STATE_METRICS, { name: 'kube_pod_container_status_restarts_total', kind: 'counter', unit: COUNT, labels: containerLabels, help: 'Restarts of a container.' }),
+  resourceLimits,
+  cpuLimit: resourceLimits.variant({ resource: 'cpu' }, CORES),
+  memoryLimit: resourceLimits.variant({ resource: 'memory' }, BYTES),
+  resourceRequests,
+  cpuRequest: resourceRequests.variant({ resource: 'cpu' }, CORES),
+  memoryRequest: resourceRequests.variant({ resource: 'memory' }, BYTES),
+  // label_app comes from --metric-labels-allowlist=pods=[app]
+  podLabels: metric(KUBE_STATE_METRICS, { name: 'kube_pod_labels', kind: 'gauge', unit: COUNT, labels: ['namespace', 'pod', 'uid', 'label_app'], help: 'Kubernetes labels of a pod (allowlisted ones).' }),
+  podPhase: metric(KUBE_STATE_METRICS, { name: 'kube_pod_status_phase', kind: 'gauge', unit: COUNT, labels: ['namespace', 'pod', 'uid', 'phase'], help: '1 for the phase the pod is in.' }),
+};
+
+const cadvisorLabels = ['namespace', 'pod', 'container', 'id', 'image', 'name'] as const;
+export const cadvisor = {
+  cpuUsage: metric(CADVISOR, { name: 'container_cpu_usage_seconds_total', kind: 'counter', unit: SECONDS, labels: [...cadvisorLabels, 'cpu'], help: 'Cumulative CPU time consumed by a container, in seconds.' }),
+  memoryWorkingSet: metric(CADVISOR, { name: 'container_memory_working_set_bytes', kind: 'gauge', unit: BYTES, labels: cadvisorLabels, help: 'Working set of a container: what the OOM killer compares with the limit.' }),
+};
+
+export const nodeExporter = {
+  cpuSeconds: metric(NODE_EXPORTER, { name: 'node_cpu_seconds_total', kind: 'counter', unit: SECONDS, labels: ['cpu', 'mode'], help: 'Seconds the CPUs spent in each mode.' }),
+  memoryAvailable: metric(NODE_EXPORTER, { name: 'node_memory_MemAvailable_bytes', kind: 'gauge', unit: BYTES, labels: [], help: 'Memory available to start new applications, in bytes.' }),
+  memoryTotal: metric(NODE_EXPORTER, { name: 'node_memory_MemTotal_bytes', kind: 'gauge', unit: BYTES, labels: [], help: 'Total memory, in bytes.' }),
+  filesystemAvailable: metric(NODE_EXPORTER, { name: 'node_filesystem_avail_bytes', kind: 'gauge', unit: BYTES, labels: ['device', 'fstype', 'mountpoint'], help: 'Filesystem space available to non-root users, in bytes.' }),
+  filesystemSize: metric(NODE_EXPORTER, { name: 'node_filesystem_size_bytes', kind: 'gauge', unit: BYTES, labels: ['device', 'fstype', 'mountpoint'], help: 'Filesystem size, in bytes.' }),
+};
+
+export const postgres = {
+  up: metric(POSTGRES_EXPORTER, { name: 'pg_up', kind: 'gauge', unit: COUNT, labels: [], help: '1 if the exporter could connect to PostgreSQL, 0 if not.' }),
+  backends: metric(POSTGRES_EXPORTER, { name: 'pg_stat_database_numbackends', kind: 'gauge', unit: COUNT, labels: ['datid', 'datname'], help: 'Backends (connections) currently connected to each database.' }),
+  maxConnections: metric(POSTGRES_EXPORTER, { name: 'pg_settings_max_connections', kind: 'gauge', unit: COUNT, labels: [], help: 'The max_connections setting of the server.' }),
+};
+
+export const prometheus = {
+  configReloadSuccessful: metric(PROMETHEUS, { name: 'prometheus_config_last_reload_successful', kind: 'gauge', unit: COUNT, labels: [], help: '1 if the last configuration reload succeeded, 0 if not.' }),
+  ruleEvaluationFailures: metric(PROMETHEUS, { name: 'prometheus_rule_evaluation_failures_total', kind: 'counter', unit: COUNT, labels: ['rule_group'], help: 'Rule evaluations that failed.' }),
+  notificationsSent: metric(PROMETHEUS, { name: 'prometheus_notifications_sent_total', kind: 'counter', unit: COUNT, labels: ['alertmanager'], help: 'Alerts sent to an Alertmanager.' }),
+  notificationErrors: metric(PROMETHEUS, { name: 'prometheus_notifications_errors_total', kind: 'counter', unit: COUNT, labels: ['alertmanager'], help: 'Errors sending alerts to an Alertmanager.' }),
+};
+
+export const alertmanager = {
+  configReloadSuccessful: metric(ALERTMANAGER, { name: 'alertmanager_config_last_reload_successful', kind: 'gauge', unit: COUNT, labels: [], help: '1 if the last configuration reload succeeded, 0 if not.' }),
+  notifications: metric(ALERTMANAGER, { name: 'alertmanager_notifications_total', kind: 'counter', unit: COUNT, labels: ['integration'], help: 'Notification attempts, by integration (slack, email, ...).' }),
+  notificationsFailed: metric(ALERTMANAGER, { name: 'alertmanager_notifications_failed_total', kind: 'counter', unit: COUNT, labels: ['integration'], help: 'Notification attempts that failed, by integration.' }),
+};

@@ -1,0 +1,338 @@
+import { LABEL_EXAMPLES } from '../catalog/labels';
+import { Metric } from '../catalog/metric';
+import { Dimension, Duration, Quantity, Unit, Units } from '../units';
+import { isBinaryExpr } from './analyze';
+
+/** A label matcher: exact value, regular expression (anchored, as in PromQL), or their negation. */
+export type MatchValue = string | RegExp | { readonly not: string | RegExp };
+export type Matchers<L extends string> = Partial<Record<L, MatchValue>>;
+
+/**
+ * Input of a generated test: one series and its level, which is the sample value for a gauge and
+ * the increase per second for a counter.
+ */
+export interface FixtureSeries {
+  /** Labels, `__name__` included. */
+  readonly labels: Readonly<Record<string, string>>;
+  readonly kind: 'gauge' | 'counter';
+  readonly level: number;
+}
+
+/** Series that make a query evaluate to a chosen value, and the labels of the result. */
+export interface Fixture {
+  readonly series: readonly FixtureSeries[];
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** Builds the fixture for a value expressed in the query's unit. */
+export type FixtureFn = (value: number) => Fixture;
+
+export type Comparison = '>' | '<' | '>=' | '<=' | '==';
+
+/** A query compared with a threshold in the query's dimension: the condition of an alert. */
+export interface Condition<D extends Dimension> {
+  readonly query: Query<D>;
+  readonly op: Comparison;
+  readonly threshold: Quantity<D>;
+}
+
+/**
+ * A PromQL expression with the unit of its values: an immutable value, built from catalog metrics
+ * by the functions below and shared by alert rules and dashboard panels.
+ */
+export class Query<D extends Dimension> {
+  constructor(
+    /** The PromQL text. */
+    readonly expr: string,
+    /** The unit of the values it returns. */
+    readonly unit: Unit<D>,
+    /** What it measures, in words, for runbooks and panel descriptions. */
+    readonly description: string,
+    /** How a generated test makes it return a given value; absent for queries that cannot be driven. */
+    readonly fixture?: FixtureFn,
+  ) {}
+
+  /** Fires when the value is greater than the threshold. */
+  above(threshold: Quantity<D>): Condition<D> {
+    return { query: this, op: '>', threshold };
+  }
+  /** Fires when the value is less than the threshold. */
+  below(threshold: Quantity<D>): Condition<D> {
+    return { query: this, op: '<', threshold };
+  }
+  /** Fires when the value is the threshold or more. */
+  atLeast(threshold: Quantity<D>): Condition<D> {
+    return { query: this, op: '>=', threshold };
+  }
+  /** Fires when the value is the threshold or less. */
+  atMost(threshold: Quantity<D>): Condition<D> {
+    return { query: this, op: '<=', threshold };
+  }
+  /** Fires when the value is exactly the threshold (for 0/1 gauges such as `up`). */
+  equals(threshold: Quantity<D>): Condition<D> {
+    return { query: this, op: '==', threshold };
+  }
+
+  describedAs(description: string): Query<D> {
+    return new Query(this.expr, this.unit, description, this.fixture);
+  }
+
+  /** The same query reading a recorded series (see RecordingRule): same unit and fixture. */
+  fromRecording(record: string): Query<D> {
+    return new Query(record, this.unit, this.description, this.fixture);
+  }
+
+  /**
+   * 0 when the query returns nothing, so that "fewer than N" also fires when there are no series
+   * at all. Only for queries whose result has no labels (a `sum` without `by`).
+   */
+  orZero(): Query<D> {
+    return new Query(`${paren(this.expr)} or vector(0)`, this.unit, this.description, this.fixture);
+  }
+
+  /** The expression scaled into another unit of its dimension: `x * 3600` for per-second into per-hour. */
+  in(unit: Unit<D>): string {
+    const factor = this.unit.factorTo(unit);
+    if (factor === 1) return this.expr;
+    // Divide by whole numbers rather than multiply by their rounded inverse: `x / 3600`, not `x * 0.000277…`.
+    const inverse = unit.factorTo(this.unit);
+    return Number.isInteger(inverse) && !Number.isInteger(factor) ? `${paren(this.expr)} / ${inverse}` : `${paren(this.expr)} * ${factor}`;
+  }
+}
+
+/** Renders a condition as PromQL in the threshold's own unit: `(errors / total) * 100 > 5`. */
+export function renderCondition<D extends Dimension>(c: Condition<D>): string {
+  return `${c.query.in(c.threshold.unit)} ${c.op} ${c.threshold.amount}`;
+}
+
+const paren = (expr: string): string => (isBinaryExpr(expr) ? `(${expr})` : expr);
+
+function renderMatcher(label: string, m: MatchValue): string {
+  const neg = typeof m === 'object' && !(m instanceof RegExp);
+  const v = neg ? (m as { not: string | RegExp }).not : (m as string | RegExp);
+  const re = v instanceof RegExp;
+  // PromQL regexps (RE2) take no flags: /x/i would silently lose its i.
+  if (re && v.flags) throw new Error(`the matcher ${label}=~/${v.source}/${v.flags} has flags, which PromQL cannot express`);
+  const op = `${neg ? '!' : '='}${re ? '~' : neg ? '=' : ''}`;
+  return `${label}${op}${JSON.stringify(re ? v.source : v)}`;
+}
+
+function negate(m: MatchValue): MatchValue {
+  return typeof m === 'object' && !(m instanceof RegExp) ? m.not : { not: m };
+}
+
+function satisfies(value: string, m: MatchValue): boolean {
+  if (typeof m === 'string') return value === m;
+  if (m instanceof RegExp) return new RegExp(`^(?:${m.source})$`).test(value);
+  return !satisfies(value, m.not);
+}
+
+function entries(matchers: Matchers<string> = {}): Array<[string, MatchValue]> {
+  return Object.entries(matchers).filter((e): e is [string, MatchValue] => e[1] !== undefined);
+}
+/** The metric's own fixed matchers (of a variant) followed by `where`. */
+function allMatchers(metric: Metric, where?: Matchers<string>): Array<[string, MatchValue]> {
+  return [...Object.entries(metric.fixedMatchers), ...entries(where)];
+}
+
+/** `name{a="x",b=~"y"}` */
+function selectorText(name: string, matchers: Array<[string, MatchValue]>): string {
+  return matchers.length ? `${name}{${matchers.map(([l, m]) => renderMatcher(l, m)).join(', ')}}` : name;
+}
+
+/**
+ * Labels of a test series of `metric` that satisfy the matchers: for each label, the first
+ * catalog example that fits. An empty value means the label is absent, as in Prometheus.
+ */
+export function exampleLabels(metric: Metric, matchers: Array<[string, MatchValue]>, seriesName = metric.name): Record<string, string> {
+  const out: Record<string, string> = { __name__: seriesName };
+  const constraints = new Map<string, MatchValue[]>();
+  for (const [l, m] of matchers) constraints.set(l, [...(constraints.get(l) ?? []), m]);
+  constraints.set('job', [...(constraints.get('job') ?? []), new RegExp(metric.source.job)]);
+  const own = (metric.source.examples ?? {}) as Record<string, string | undefined>;
+  for (const label of metric.labels) {
+    // a source's own example first (the exporter's pod name), unless the metric sets the label itself
+    const preferred = own[label] !== undefined && !metric.ownLabels.includes(label) ? [own[label]!] : [];
+    const candidates = [...preferred, ...(LABEL_EXAMPLES[label] ?? []), ''];
+    const fits = candidates.find((v) => (constraints.get(label) ?? []).every((m) => satisfies(v, m)) && (v !== '' || constraints.has(label)));
+    if (fits === undefined) throw new Error(`no example value of label '${label}' of ${metric.name} satisfies ${(constraints.get(label) ?? []).join(', ')} (add one to LABEL_EXAMPLES)`);
+    if (fits !== '') out[label] = fits;
+  }
+  return out;
+}
+
+function pick(labels: Record<string, string>, names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(names.filter((n) => n in labels).map((n) => [n, labels[n]]));
+}
+function withoutName(labels: Record<string, string>): Record<string, string> {
+  const { __name__: _drop, ...rest } = labels;
+  void _drop;
+  return rest;
+}
+
+export type Aggregation = 'sum' | 'max' | 'min' | 'avg';
+export interface AggregateOptions<L extends string> {
+  /** How series are combined. @default none: every series on its own */
+  readonly aggregate?: Aggregation;
+  /** Labels kept by the aggregation. @default [] (one series) */
+  readonly by?: readonly L[];
+}
+
+function aggregateText(inner: string, op: Aggregation | undefined, by: readonly string[] | undefined): string {
+  if (!op) return inner;
+  return by && by.length ? `${op} by (${by.join(', ')}) (${inner})` : `${op}(${inner})`;
+}
+function aggregateWords(op: Aggregation | undefined, by: readonly string[] | undefined): string {
+  if (!op) return '';
+  return ` (${op}${by && by.length ? ` by ${by.join(', ')}` : ''})`;
+}
+function resultLabels(series: Record<string, string>, op: Aggregation | undefined, by: readonly string[] | undefined): Record<string, string> {
+  return op ? pick(series, by ?? []) : withoutName(series);
+}
+
+/** The current value of a gauge. */
+export function gauge<L extends string, D extends Dimension>(
+  metric: Metric<L, D, 'gauge'>,
+  options: { readonly where?: Matchers<NoInfer<L>> } & AggregateOptions<NoInfer<L>> = {},
+): Query<D> {
+  const matchers = allMatchers(metric, options.where);
+  const sel = selectorText(metric.name, matchers);
+  return new Query(aggregateText(sel, options.aggregate, options.by), metric.unit, `${sel}${aggregateWords(options.aggregate, options.by)}`, (value) => {
+    const labels = exampleLabels(metric, matchers);
+    return { series: [{ labels, kind: 'gauge', level: value }], labels: resultLabels(labels, options.aggregate, options.by) };
+  });
+}
+
+/** What rate() of a counter measures: events per second, or CPU cores for a counter of CPU seconds. */
+export type RateOf<D extends Dimension> = D extends 'time' ? 'cpu' : 'rate';
+
+export interface CounterOptions<L extends string> extends AggregateOptions<L> {
+  /** The range the rate or increase is computed over. */
+  readonly window: Duration;
+  readonly where?: Matchers<L>;
+}
+
+/** Per-second rate of a counter over a window. */
+export function rate<L extends string, D extends Dimension>(metric: Metric<L, D, 'counter'>, options: CounterOptions<NoInfer<L>>): Query<RateOf<D>> {
+  const matchers = allMatchers(metric, options.where);
+  const sel = selectorText(metric.name, matchers);
+  const unit = (metric.unit.dimension === 'time' ? Units.CORES : Units.PER_SECOND) as unknown as Unit<RateOf<D>>;
+  const expr = aggregateText(`rate(${sel}[${options.window.toPromDuration()}])`, options.aggregate ?? 'sum', options.by);
+  return new Query(expr, unit, `the per-second rate of ${sel} over ${options.window.toHuman()}${aggregateWords(options.aggregate ?? 'sum', options.by)}`, (value) => {
+    const labels = exampleLabels(metric, matchers);
+    return { series: [{ labels, kind: 'counter', level: value }], labels: resultLabels(labels, options.aggregate ?? 'sum', options.by) };
+  });
+}
+
+/** How much a counter went up over a window, in the counter's unit. */
+export function increase<L extends string, D extends Dimension>(metric: Metric<L, D, 'counter'>, options: CounterOptions<NoInfer<L>>): Query<D> {
+  const matchers = allMatchers(metric, options.where);
+  const sel = selectorText(metric.name, matchers);
+  const expr = aggregateText(`increase(${sel}[${options.window.toPromDuration()}])`, options.aggregate, options.by);
+  return new Query(expr, metric.unit, `the increase of ${sel} over ${options.window.toHuman()}${aggregateWords(options.aggregate, options.by)}`, (value) => {
+    const labels = exampleLabels(metric, matchers);
+    // A steady slope makes increase() over the window exactly `value`.
+    return { series: [{ labels, kind: 'counter', level: value / options.window.toSeconds() }], labels: resultLabels(labels, options.aggregate, options.by) };
+  });
+}
+
+/**
+ * numerator / denominator, two queries in the same dimension over different series (usage over
+ * limit). For a part of one counter over its whole, use `share`.
+ */
+export function ratio<D extends Dimension>(numerator: Query<D>, denominator: Query<D>): Query<'ratio'> {
+  const factor = numerator.unit.factorTo(denominator.unit);
+  const num = factor === 1 ? numerator.expr : numerator.in(denominator.unit);
+  const fixture =
+    numerator.fixture && denominator.fixture
+      ? (value: number): Fixture => {
+          const den = denominator.fixture!(1);
+          // value·1 in the denominator's unit, expressed in the numerator's unit
+          const num = numerator.fixture!(value / factor);
+          return { series: [...num.series, ...den.series], labels: num.labels };
+        }
+      : undefined;
+  return new Query(`${paren(num)} / ${paren(denominator.expr)}`, Units.RATIO, `${numerator.description} divided by ${denominator.description}`, fixture);
+}
+
+/** The part of a counter's rate whose series match `matching`, as a ratio of its whole rate. */
+export function share<L extends string>(
+  metric: Metric<L, Dimension, 'counter'>,
+  options: { readonly matching: Matchers<NoInfer<L>>; readonly window: Duration; readonly where?: Matchers<NoInfer<L>>; readonly by?: readonly NoInfer<L>[] },
+): Query<'ratio'> {
+  const whole = allMatchers(metric, options.where);
+  const matching = entries(options.matching);
+  if (!matching.length) throw new Error(`share of ${metric.name}: 'matching' selects no part`);
+  const part = [...whole, ...matching];
+  const w = options.window.toPromDuration();
+  const side = (m: Array<[string, MatchValue]>): string => aggregateText(`rate(${selectorText(metric.name, m)}[${w}])`, 'sum', options.by);
+  const desc = `the share of ${selectorText(metric.name, part)} in all ${selectorText(metric.name, whole)} over ${options.window.toHuman()}${aggregateWords('sum', options.by)}`;
+  return new Query(`${side(part)} / ${side(whole)}`, Units.RATIO, desc, (value) => {
+    if (value < 0 || value > 1) throw new Error(`a share is between 0 and 1, cannot make ${metric.name} return ${value}`);
+    const hit = exampleLabels(metric, part);
+    // The rest of the traffic: the first `matching` label set to a value it does not match.
+    const [label, m] = matching[0];
+    const miss = exampleLabels(metric, [...whole, [label, negate(m)]]);
+    const total = 10; // events per second
+    return {
+      series: [
+        { labels: hit, kind: 'counter', level: value * total },
+        { labels: miss, kind: 'counter', level: (1 - value) * total },
+      ],
+      labels: pick(hit, options.by ?? []),
+    };
+  });
+}
+
+/** The φ-quantile of a histogram's observations over a window, in the histogram's unit. */
+export function histogramQuantile<L extends string, D extends Dimension>(
+  phi: number,
+  metric: Metric<L, D, 'histogram'>,
+  options: { readonly window: Duration; readonly where?: Matchers<NoInfer<L>>; readonly by?: readonly NoInfer<L>[] },
+): Query<D> {
+  if (!(phi > 0 && phi < 1)) throw new Error(`a quantile is between 0 and 1, got ${phi}`);
+  const matchers = allMatchers(metric, options.where);
+  const by = ['le', ...(options.by ?? [])];
+  const expr = `histogram_quantile(${phi}, sum by (${by.join(', ')}) (rate(${selectorText(`${metric.name}_bucket`, matchers)}[${options.window.toPromDuration()}])))`;
+  const pct = Number((phi * 100).toPrecision(6));
+  const desc = `the ${pct}th percentile of ${metric.name} over ${options.window.toHuman()}${options.by?.length ? ` by ${options.by.join(', ')}` : ''}`;
+  return new Query(expr, metric.unit, desc, (value) => {
+    const base = exampleLabels(metric, matchers, `${metric.name}_bucket`);
+    const counts = bucketRates(metric.buckets!, phi, value, 10);
+    const series: FixtureSeries[] = counts.map(([le, level]) => ({ labels: { ...base, le }, kind: 'counter', level }));
+    return { series, labels: pick(base, options.by ?? []) };
+  });
+}
+
+/**
+ * Cumulative bucket rates (per second, `total` observations per second) for which
+ * histogram_quantile(phi) is `value`. Observations go to the first bucket, to the bucket (lo, hi]
+ * holding `value`, and to +Inf, so that linear interpolation inside (lo, hi] lands on `value`:
+ * value = lo + (hi - lo) · (phi·total - below) / inside.
+ */
+export function bucketRates(buckets: readonly number[], phi: number, value: number, total: number): Array<[string, number]> {
+  const i = buckets.findIndex((b) => b >= value);
+  if (i < 0 || value <= 0) throw new Error(`value ${value} is outside the histogram's buckets (${buckets.join(', ')})`);
+  const lo = i === 0 ? 0 : buckets[i - 1];
+  const hi = buckets[i];
+  const x = (value - lo) / (hi - lo);
+  let below: number;
+  let inside: number;
+  if (x <= phi) {
+    // part of the observations must lie below `lo`, and nothing lies below the first bucket
+    if (i === 0) throw new Error(`histogram_quantile(${phi}) cannot be made ${value}: below the first bucket's interpolation range`);
+    below = (total * (phi - x)) / (1 - x);
+    inside = total - below;
+  } else {
+    below = 0;
+    inside = (phi * total) / x;
+  }
+  const out: Array<[string, number]> = buckets.map((b, j) => [String(b), j < i ? below : below + inside]);
+  out.push(['+Inf', total]);
+  return out;
+}
+
+/** A constant: `vector(1)`, the expression of an alert that always fires. */
+export function constant(n: number): Query<'count'> {
+  return new Query(`vector(${n})`, Units.COUNT, `the constant ${n}`, () => ({ series: [], labels: {} }));
+}

@@ -1,0 +1,156 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse } from 'yaml';
+import { AlertRule, catalogWithRecordings, generatePromtoolTests, renderRuleFile, renderRunbooks, RuleGroup, validateRuleGroups } from '../lib/alerting';
+import { checkQuery } from '../lib/promql';
+import { Duration } from '../lib/units';
+import { ruleGroups } from '../rules';
+import { FIFTEEN_SECONDS, promtool, tempDir, writeRuleFiles, writeTestFiles } from './rule-tools';
+
+const groups = ruleGroups();
+const alerts = new Map<string, { alert: AlertRule; group: RuleGroup }>(groups.flatMap((g) => g.alerts.map((a) => [a.name, { alert: a, group: g }] as const)));
+
+// The spec's alerts: severity, `for`, and the rendered condition.
+const SPEC: Array<[string, string, string, string]> = [
+  ['ServiceDown', 'critical', '2m', 'up{job=~"knowton-.+"} == 0'],
+  ['HighErrorRate', 'warning', '5m', 'service:http_requests_errors:ratio_rate5m * 100 > 5'],
+  ['HighResponseTime', 'warning', '10m', 'service:http_request_duration_seconds:p95_rate5m > 1'],
+  ['HighCPUUsage', 'warning', '10m', 'namespace_pod_container:cpu_usage:ratio_of_limit * 100 > 80'],
+  ['HighMemoryUsage', 'warning', '10m', 'namespace_pod_container:memory_working_set:ratio_of_limit * 100 > 85'],
+  ['PodCrashLooping', 'critical', '0s', 'sum by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total[15m])) > 0'],
+  ['PostgreSQLDown', 'critical', '1m', 'pg_up == 0'],
+  ['HighDatabaseConnections', 'warning', '5m', 'sum by (instance) (pg_stat_database_numbackends) > 80'],
+  ['LowNFTMintingRate', 'warning', '2h', '(sum(rate(knowton_nft_mints_total[1h])) or vector(0)) * 3600 < 1'],
+  ['NoActiveUsers', 'warning', '1h', 'max(knowton_active_users_total{timeframe="24h"}) < 10'],
+  [
+    'HighTransactionFailureRate',
+    'warning',
+    '10m',
+    '(sum by (network) (rate(knowton_transaction_errors_total[5m])) / sum by (network) (rate(knowton_transactions_total[5m]))) * 100 > 10',
+  ],
+];
+
+describe('the rules of the spec', () => {
+  test('validate at the default 15s scrape and evaluation interval', () => {
+    expect(() => validateRuleGroups(groups, { scrapeInterval: FIFTEEN_SECONDS, evaluationInterval: FIFTEEN_SECONDS })).not.toThrow();
+  });
+
+  test('one group per file of rules/, each with its own rule file', () => {
+    expect(groups.map((g) => g.fileName)).toEqual(['service-health.rules.yml', 'resources.rules.yml', 'database.rules.yml', 'business.rules.yml', 'monitoring.rules.yml']);
+    expect(groups.map((g) => g.category)).toEqual(['service-health', 'resources', 'database', 'business', 'monitoring']);
+  });
+
+  test.each(SPEC)('%s: %s, for %s, when %s', (name, severity, forText, expr) => {
+    const found = alerts.get(name);
+    expect(found).toBeDefined();
+    const { alert } = found!;
+    expect(alert.severity).toBe(severity);
+    expect(alert.for.toPromDuration()).toBe(forText);
+    expect(alert.expr).toBe(expr);
+  });
+
+  test('the recording rules compute what the spec describes', () => {
+    const recorded = Object.fromEntries(groups.flatMap((g) => g.recordings.map((r) => [r.record, r.source.expr])));
+    expect(recorded).toEqual({
+      'service:http_requests_errors:ratio_rate5m': 'sum by (service) (rate(http_requests_total{status=~"5.."}[5m])) / sum by (service) (rate(http_requests_total[5m]))',
+      'service:http_request_duration_seconds:p95_rate5m': 'histogram_quantile(0.95, sum by (le, service) (rate(http_request_duration_seconds_bucket[5m])))',
+      'namespace_pod_container:cpu_usage:ratio_of_limit':
+        'sum by (namespace, pod, container) (rate(container_cpu_usage_seconds_total{container!=""}[5m])) / sum by (namespace, pod, container) (kube_pod_container_resource_limits{resource="cpu"})',
+      'namespace_pod_container:memory_working_set:ratio_of_limit':
+        'sum by (namespace, pod, container) (container_memory_working_set_bytes{container!=""}) / sum by (namespace, pod, container) (kube_pod_container_resource_limits{resource="memory"})',
+    });
+  });
+
+  test('"fewer than 1 per hour" is converted by the library, not hand-computed', () => {
+    const { alert } = alerts.get('LowNFTMintingRate')!;
+    expect(alert.expr).toContain('* 3600 < 1');
+    expect(alert.expr).not.toMatch(/0\.000\d/);
+  });
+
+  test('monitor the monitors', () => {
+    const monitoring = groups.find((g) => g.category === 'monitoring')!.alerts.map((a) => a.name);
+    expect(monitoring).toEqual([
+      'Watchdog',
+      'PrometheusConfigReloadFailed',
+      'PrometheusRuleEvaluationFailures',
+      'PrometheusNotificationsFailing',
+      'AlertmanagerNotificationsFailing',
+      'AlertmanagerConfigReloadFailed',
+      'AlertmanagerDown',
+      'MonitoringTargetDown',
+    ]);
+    expect(alerts.get('Watchdog')!.alert.expr).toBe('vector(1)');
+    expect(alerts.get('AlertmanagerDown')!.alert.expr).toBe('up{job="alertmanager"} == 0');
+    // every exporter job of the stack is watched
+    const targets = alerts.get('MonitoringTargetDown')!.alert.expr;
+    for (const job of ['prometheus', 'kube-state-metrics', 'node-exporter', 'postgres-exporter', 'kubelet-cadvisor']) expect(targets).toContain(job);
+  });
+
+  test('every alert has the labels and annotations Alertmanager and people need', () => {
+    const { catalog } = catalogWithRecordings(groups);
+    for (const g of groups) {
+      const file = renderRuleFile(g) as { groups: Array<{ rules: any[] }> };
+      for (const rule of file.groups[0].rules.filter((r) => r.alert)) {
+        expect(rule.alert).toMatch(/^[A-Z][A-Za-z0-9]+$/);
+        expect(Object.keys(rule.labels).sort()).toEqual(['category', 'component', 'severity']);
+        expect(rule.labels.category).toBe(g.category);
+        expect(rule.annotations.runbook_url).toBe(`https://github.com/knowton/knowton-monitoring/blob/main/docs/runbooks/${rule.alert}.md`);
+        if (rule.alert !== 'Watchdog') expect(rule.annotations.description).toMatch(/\{\{ \$value \| (humanize|humanizePercentage|humanizeDuration|printf "%\.2f") \}\}/);
+        // the query passes the same checks a dashboard panel does, recorded series included
+        expect(() => checkQuery(rule.expr, { context: rule.alert, catalog })).not.toThrow();
+      }
+    }
+  });
+
+  test('runbooks exist for every alert and quote its threshold and PromQL', () => {
+    const books = renderRunbooks(groups);
+    for (const [name, { alert }] of alerts) {
+      const page = books[`${name}.md`];
+      expect(page).toContain(`# ${name}`);
+      expect(page).toContain(alert.expr);
+      if (alert.condition) expect(page).toContain(`**${alert.condition.threshold}**`);
+      expect(page).toContain('## First checks');
+    }
+    expect(books['LowNFTMintingRate.md']).toContain('It fires when the value is below **1 per hour** for 2 hours. The value is the rate of NFT mints over the last hour.');
+  });
+});
+
+describe('with the real promtool', () => {
+  const dir = tempDir();
+  const ruleFiles = writeRuleFiles(dir, groups);
+  const testFiles = writeTestFiles(dir, groups);
+
+  test('promtool check rules accepts the synthesized rule files', () => {
+    const r = promtool(dir, 'check', 'rules', ...ruleFiles);
+    expect(r.output).not.toContain('FAILED');
+    expect(r.status).toBe(0);
+    expect(r.output).toContain('SUCCESS: 5 rules found'); // service-health: 2 recordings + 3 alerts
+  });
+
+  test('the rule files are plain YAML without anchors or tags', () => {
+    for (const f of ruleFiles) {
+      const text = fs.readFileSync(path.join(dir, f), 'utf8');
+      expect(text).not.toMatch(/[&*!][a-z]/);
+      expect(parse(text).groups).toHaveLength(1);
+    }
+  });
+
+  test('one generated test per alert', () => {
+    const files = generatePromtoolTests(groups, { evaluationInterval: FIFTEEN_SECONDS }) as Array<{ fileName: string; content: any }>;
+    const tested = files.flatMap((f) => f.content.tests.map((t: any) => t.alert_rule_test[0].alertname));
+    expect(tested.sort()).toEqual([...alerts.keys()].sort());
+  });
+
+  test('promtool test rules: each alert fires just above its threshold after `for`, not below, not before', () => {
+    const r = promtool(dir, 'test', 'rules', ...testFiles);
+    expect(r.output).not.toContain('FAILED');
+    expect(r.status).toBe(0);
+  });
+
+  test('the tests also pass at a 1m evaluation interval', () => {
+    const other = tempDir();
+    writeRuleFiles(other, groups);
+    const files = writeTestFiles(other, groups, Duration.minutes(1));
+    expect(promtool(other, 'test', 'rules', ...files).status).toBe(0);
+  });
+});
