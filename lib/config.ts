@@ -11,6 +11,9 @@ import type { NodeExporterProps } from './components/node-exporter';
 import type { PostgresExporterProps } from './components/postgres-exporter';
 import type { PrometheusProps } from './components/prometheus';
 
+import type { AlertOverride } from './alerting';
+import { count } from './units';
+
 type Settings<P> = Omit<P, 'namespace'>;
 
 /** Where traffic the NetworkPolicies allow goes outside the stack's namespaces. */
@@ -56,6 +59,8 @@ export interface StackConfig {
   readonly grafana?: Omit<Settings<GrafanaProps>, 'prometheusUrl' | 'scrapeInterval' | 'alertmanagerUrl' | 'dashboards' | 'rootUrl'>;
   /** Ingress settings (domain, class, TLS, authentication). @default {} (prometheus/grafana/alertmanager.knowton.io, TLS, basic auth) */
   readonly ingress?: Omit<Settings<MonitoringIngressProps>, 'uis'>;
+  /** Per-alert threshold or `for` overrides by alert name, e.g. `{ HighDatabaseConnections: { threshold: count(150) } }`. @default {} (the rules as written in rules/) */
+  readonly alerts?: Readonly<Record<string, AlertOverride>>;
   /** NetworkPolicy peers outside the stack. @default {} */
   readonly network?: NetworkSettings;
 }
@@ -74,6 +79,8 @@ export const ENVIRONMENTS: Readonly<Record<string, StackConfig>> = {
     prometheus: { storageSize: '100Gi', retentionSize: '90GB' },
     // Nobody is paged for staging: its alerts go to Slack only.
     alertmanager: { pagerduty: false },
+    // Staging has testers, not users: only a staging nobody uses at all is worth a warning.
+    alerts: { NoActiveUsers: { threshold: count(1) } },
   },
   prod: {
     environment: 'prod',
@@ -93,6 +100,8 @@ export const ENVIRONMENTS: Readonly<Record<string, StackConfig>> = {
       email: { to: ['oncall@knowton.io'], from: 'alertmanager@knowton.io', smarthost: 'smtp.knowton.io:587' },
     },
     grafana: { containerResources: { cpuRequest: '200m', cpuLimit: '1', memoryRequest: '512Mi', memoryLimit: '1Gi' } },
+    // Production's PostgreSQL is sized for 300 connections (dev's for 100): warn at half of it.
+    alerts: { HighDatabaseConnections: { threshold: count(150) } },
   },
 };
 

@@ -70,7 +70,13 @@ export class MonitoringStack {
       externalUrl: ingress.urls.alertmanager,
     });
 
-    this.ruleGroups = ruleGroups();
+    const overrides = config.alerts ?? {};
+    const groups = ruleGroups();
+    const known = groups.flatMap((g) => g.alerts.map((a) => a.name));
+    for (const name of Object.keys(overrides)) {
+      check(known.includes(name), 'StackConfig', 'alerts', name, `the name of an alert of rules/: ${known.join(', ')}`);
+    }
+    this.ruleGroups = groups.map((g) => g.mapAlerts((a) => (overrides[a.name] ? a.with('StackConfig', overrides[a.name]) : a)));
     const ruleFiles = Object.fromEntries(this.ruleGroups.map((g) => [g.fileName, renderRuleFile(g)]));
 
     const watched = [...new Set([namespace, ...(config.watchedNamespaces ?? [])])];

@@ -3,6 +3,11 @@
  * and amtool; prod's high-availability settings are what they claim to be.
  */
 import * as path from 'path';
+import { App } from 'cdk8s';
+import { parse } from 'yaml';
+import { MonitoringStack } from '../lib/stack';
+import { count } from '../lib/units';
+import { promtool, tempDir as ruleTempDir, writeRuleFiles, writeTestFiles } from './rule-tools';
 import { ENVIRONMENTS, allEnvironments } from '../lib/config';
 import { synthesizeEnvironments } from '../lib/synth';
 import {
@@ -161,5 +166,42 @@ describe('remote_write', () => {
       .toThrow(/prometheus\/prometheus: invalid remoteWrite\[0\].url "mimir:9009": an http\(s\) URL with a path/);
     expect(() => synthTo({ prometheus: { remoteWrite: [{ url: 'https://m.example.org/push', auth: 'basic' }] } }))
       .toThrow(/invalid remoteWrite\[0\].auth "basic": set together with secretName/);
+  });
+});
+
+describe('per-environment alert overrides', () => {
+  const ruleExpr = (env: string, alert: string) => {
+    const { rules } = prometheusFiles(objectsOf[env]);
+    for (const text of Object.values(rules)) {
+      const found = (parse(text).groups as any[]).flatMap((g) => g.rules).find((r: any) => r.alert === alert);
+      if (found) return found.expr as string;
+    }
+    throw new Error(`no alert ${alert} in ${env}`);
+  };
+
+  test('thresholds differ where the profiles say, and only there', () => {
+    expect(ruleExpr('dev', 'HighDatabaseConnections')).toMatch(/> 80$/);
+    expect(ruleExpr('prod', 'HighDatabaseConnections')).toMatch(/> 150$/);
+    expect(ruleExpr('dev', 'NoActiveUsers')).toMatch(/< 10$/);
+    expect(ruleExpr('staging', 'NoActiveUsers')).toMatch(/< 1$/);
+    expect(ruleExpr('staging', 'HighErrorRate')).toBe(ruleExpr('dev', 'HighErrorRate'));
+  });
+
+  test("each environment's rules pass their generated promtool tests", () => {
+    for (const env of names) {
+      const stack = new MonitoringStack(new App(), ENVIRONMENTS[env]);
+      const dir = ruleTempDir();
+      writeRuleFiles(dir, stack.ruleGroups);
+      const files = writeTestFiles(dir, stack.ruleGroups);
+      const r = promtool(dir, 'test', 'rules', ...files);
+      expect([env, r.status, r.output]).toEqual([env, 0, expect.stringContaining('SUCCESS')]);
+    }
+  });
+
+  test('bad overrides fail with a clear error', () => {
+    expect(() => synthTo({ alerts: { HighDBConnections: { threshold: count(10) } } }))
+      .toThrow(/StackConfig: invalid alerts "HighDBConnections": the name of an alert of rules\/: ServiceDown, /);
+    expect(() => synthTo({ alerts: { HighErrorRate: { threshold: count(10) } } as any }))
+      .toThrow(/StackConfig: invalid alerts.HighErrorRate.threshold "10": a quantity in the dimension of the alert's query \(ratio\), like 5%/);
   });
 });

@@ -1,5 +1,6 @@
 import { Condition, Query, renderCondition } from '../promql/query';
-import { Dimension, Duration } from '../units';
+import { Dimension, Duration, Quantity } from '../units';
+import { ConfigError } from '../validate';
 
 export type Severity = 'critical' | 'warning' | 'info';
 export const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
@@ -29,6 +30,14 @@ export interface AlertRuleProps {
   readonly firstChecks: readonly string[];
 }
 
+/** What an environment may change of an alert. */
+export interface AlertOverride {
+  /** Threshold, in the dimension of the alert's query. @default the rule's */
+  readonly threshold?: Quantity<Dimension>;
+  /** How long the condition must hold. @default the rule's */
+  readonly for?: Duration;
+}
+
 /** An alerting rule: a plain immutable value. */
 export class AlertRule {
   readonly name: string;
@@ -49,6 +58,31 @@ export class AlertRule {
     this.summary = props.summary;
     this.description = props.description;
     this.firstChecks = props.firstChecks;
+  }
+
+  /**
+   * The same alert with another threshold or `for`: an environment's override. The threshold must be
+   * in the dimension of the alert's query (checked here, since overrides come from untyped config).
+   */
+  with(where: string, override: AlertOverride): AlertRule {
+    const c = this.condition;
+    if (override.threshold && (!c || override.threshold.dimension !== c.threshold.dimension)) {
+      throw new ConfigError(where, `alerts.${this.name}.threshold`, String(override.threshold),
+        c ? `a quantity in the dimension of the alert's query (${c.threshold.dimension}), like ${c.threshold}` : 'nothing: this alert has no threshold');
+    }
+    if (override.for && override.for.isNegative()) {
+      throw new ConfigError(where, `alerts.${this.name}.for`, String(override.for), 'a Duration of zero or more');
+    }
+    return new AlertRule({
+      name: this.name,
+      severity: this.severity,
+      component: this.component,
+      when: c ? { ...c, threshold: override.threshold ?? c.threshold } : ALWAYS,
+      for: override.for ?? this.for,
+      summary: this.summary,
+      description: this.description,
+      firstChecks: this.firstChecks,
+    });
   }
 
   /** Whether the alert fires regardless of any metric (the Watchdog). */
@@ -126,6 +160,11 @@ export class RuleGroup {
   /** The rule file's name: `service-health.rules.yml`. */
   get fileName(): string {
     return `${this.name}.rules.yml`;
+  }
+
+  /** The same group with some alerts replaced (environment overrides). */
+  mapAlerts(fn: (alert: AlertRule) => AlertRule): RuleGroup {
+    return new RuleGroup({ name: this.name, category: this.category, recordings: this.recordings, alerts: this.alerts.map(fn), interval: this.interval });
   }
 
   /** Labels an alert of this group carries. */
