@@ -23,6 +23,8 @@ import {
   restrictedPodSecurity,
   selectorLabels,
   spreadOverNodes,
+  configReloaderContainer,
+  dataVolumeClaim,
 } from './common';
 import { ServiceScrapeTarget } from './prometheus-config';
 
@@ -66,7 +68,6 @@ export const ALERTMANAGER_DEFAULTS = {
 const DATA_DIR = '/alertmanager';
 const WEB_PORT = 9093;
 const CLUSTER_PORT = 9094;
-const RELOADER_PORT = 8081;
 const SERVICE_NAME = 'alertmanager-service';
 const HEADLESS_NAME = 'alertmanager-headless';
 
@@ -234,21 +235,13 @@ export class Alertmanager extends Construct {
                   { name: 'data', mountPath: DATA_DIR },
                 ],
               },
-              {
-                // kubelet updates the ConfigMap files in place; this notices and POSTs /-/reload.
-                // A config that fails to load is rejected by Alertmanager and the old one stays in use.
-                name: 'config-reloader',
+              configReloaderContainer({
                 image: reloaderImage,
-                args: [
-                  `--listen-address=:${RELOADER_PORT}`,
-                  `--reload-url=http://127.0.0.1:${WEB_PORT}/-/reload`,
-                  `--watched-dir=${configDir}`,
-                ],
-                ports: [containerPort('reloader-web', RELOADER_PORT)],
-                resources: resources(props.reloaderResources ?? ALERTMANAGER_DEFAULTS.reloaderResources),
-                securityContext: restrictedContainerSecurity(),
-                volumeMounts: [{ name: 'config', mountPath: configDir, readOnly: true }],
-              },
+                resources: props.reloaderResources ?? ALERTMANAGER_DEFAULTS.reloaderResources,
+                reloadUrl: `http://127.0.0.1:${WEB_PORT}/-/reload`,
+                watch: [`--watched-dir=${configDir}`],
+                mounts: [{ name: 'config', mountPath: configDir, readOnly: true }],
+              }),
             ],
             volumes: [
               { name: 'config', configMap: { name: configMap.name } },
@@ -257,16 +250,7 @@ export class Alertmanager extends Construct {
             ],
           },
         },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'data', labels: selector },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              ...(props.storageClassName ? { storageClassName: props.storageClassName } : {}),
-              resources: { requests: { storage: k8s.Quantity.fromString(storageSize) } },
-            },
-          },
-        ],
+        volumeClaimTemplates: [dataVolumeClaim(selector, storageSize, props.storageClassName)],
       },
     });
     if (clustered) {

@@ -86,6 +86,40 @@ export function spreadOverNodes(selector: Record<string, string>): k8s.Affinity 
   };
 }
 
+/** The `data` volume claim of a StatefulSet. */
+export function dataVolumeClaim(selector: Record<string, string>, size: string, storageClassName?: string): k8s.KubePersistentVolumeClaimProps {
+  return {
+    metadata: { name: 'data', labels: selector },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      ...(storageClassName ? { storageClassName } : {}),
+      resources: { requests: { storage: k8s.Quantity.fromString(size) } },
+    },
+  };
+}
+
+/**
+ * prometheus-operator's config-reloader as a sidecar: it watches the mounted ConfigMaps, which the
+ * kubelet updates in place, and POSTs `reloadUrl`; a config the server refuses leaves the old one running.
+ */
+export function configReloaderContainer(props: {
+  image: string;
+  resources: ResourceSpec;
+  reloadUrl: string;
+  watch: string[];
+  mounts: k8s.VolumeMount[];
+}): k8s.Container {
+  return {
+    name: 'config-reloader',
+    image: props.image,
+    args: ['--listen-address=:8081', `--reload-url=${props.reloadUrl}`, ...props.watch],
+    ports: [containerPort('reloader-web', 8081)],
+    resources: resources(props.resources),
+    securityContext: restrictedContainerSecurity(),
+    volumeMounts: props.mounts,
+  };
+}
+
 /** A TCP port for container specs. */
 export function containerPort(name: string, port: number): k8s.ContainerPort {
   return { name, containerPort: port, protocol: 'TCP' };

@@ -14,6 +14,8 @@ import {
   restrictedPodSecurity,
   selectorLabels,
   spreadOverNodes,
+  configReloaderContainer,
+  dataVolumeClaim,
 } from './common';
 import { ServiceScrapeTarget, renderPrometheusConfig } from './prometheus-config';
 
@@ -310,24 +312,16 @@ export class Prometheus extends Construct {
                   ...remoteWrite.filter((rw) => rw.secretName).map((rw, i) => ({ name: `remote-write-${i}`, mountPath: rw.dir, readOnly: true })),
                 ],
               },
-              {
-                // Watches the mounted ConfigMaps and POSTs /-/reload when kubelet updates them.
-                name: 'config-reloader',
+              configReloaderContainer({
                 image: reloaderImage,
-                args: [
-                  '--listen-address=:8081',
-                  '--reload-url=http://127.0.0.1:9090/-/reload',
-                  `--config-file=${CONFIG_DIR}/prometheus.yml`,
-                  `--watched-dir=${RULES_DIR}`,
-                ],
-                ports: [containerPort('reloader-web', 8081)],
-                resources: resources(PROMETHEUS_DEFAULTS.reloaderResources),
-                securityContext: restrictedContainerSecurity(),
-                volumeMounts: [
+                resources: PROMETHEUS_DEFAULTS.reloaderResources,
+                reloadUrl: 'http://127.0.0.1:9090/-/reload',
+                watch: [`--config-file=${CONFIG_DIR}/prometheus.yml`, `--watched-dir=${RULES_DIR}`],
+                mounts: [
                   { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
                   { name: 'rules', mountPath: RULES_DIR, readOnly: true },
                 ],
-              },
+              }),
             ],
             volumes: [
               { name: 'config', configMap: { name: configMap.name } },
@@ -336,16 +330,7 @@ export class Prometheus extends Construct {
             ],
           },
         },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'data', labels: selector },
-            spec: {
-              accessModes: ['ReadWriteOnce'],
-              ...(props.storageClassName ? { storageClassName: props.storageClassName } : {}),
-              resources: { requests: { storage: k8s.Quantity.fromString(storageSize) } },
-            },
-          },
-        ],
+        volumeClaimTemplates: [dataVolumeClaim(selector, storageSize, props.storageClassName)],
       },
     });
     if (replicas > 1) {
