@@ -12,6 +12,7 @@ import { Prometheus } from './components/prometheus';
 import { check } from './validate';
 import { RuleGroup, renderRuleFile, validateRuleGroups } from './alerting';
 import { ruleGroups } from '../rules';
+import { dashboards } from '../dashboards';
 
 /**
  * The whole monitoring stack. Each component is its own Chart, so it lands in its own file of dist/
@@ -104,7 +105,7 @@ export class MonitoringStack {
       alertmanagerUrl: this.alertmanager.url,
       scrapeInterval: this.prometheus.scrapeInterval,
       rootUrl: ingress.urls.grafana,
-      dashboards: {},
+      dashboards: dashboards(this.ruleGroups),
     });
 
     const net = config.network ?? {};

@@ -20,10 +20,9 @@ export interface SynthResult {
 }
 
 /** Builds the stack into a fresh App rooted at `outdir`, without writing anything. */
-export function buildApp(config: StackConfig, outdir: string): App {
+export function buildApp(config: StackConfig, outdir: string): { app: App; stack: MonitoringStack } {
   const app = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
-  new MonitoringStack(app, config);
-  return app;
+  return { app, stack: new MonitoringStack(app, config) };
 }
 
 function listFiles(dir: string, prefix = ''): string[] {
@@ -58,7 +57,14 @@ export function synthesizeEnvironments(environments: Record<string, StackConfig>
   try {
     names.forEach((name, i) => {
       const dir = i === 0 ? staging : path.join(staging, name);
-      buildApp(environments[name], dir).synth();
+      const { app, stack } = buildApp(environments[name], dir);
+      app.synth();
+      // The dashboards also as plain files, for importing by hand; in a subdirectory, which
+      // `kubectl apply -f dist` (not recursive) leaves alone.
+      fs.mkdirSync(path.join(dir, 'dashboards'));
+      for (const [file, model] of Object.entries(stack.grafana.dashboards)) {
+        fs.writeFileSync(path.join(dir, 'dashboards', file), `${JSON.stringify(model, null, 2)}\n`);
+      }
       results[name] = { files: listFiles(dir).filter((f) => !names.includes(f.split('/')[0])), kinds: countKinds(dir) };
     });
   } catch (err) {

@@ -2,6 +2,7 @@
  * Every environment profile synthesizes, validates against the Kubernetes schemas and passes promtool
  * and amtool; prod's high-availability settings are what they claim to be.
  */
+import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdk8s';
 import { parse } from 'yaml';
@@ -203,5 +204,30 @@ describe('per-environment alert overrides', () => {
       .toThrow(/StackConfig: invalid alerts "HighDBConnections": the name of an alert of rules\/: ServiceDown, /);
     expect(() => synthTo({ alerts: { HighErrorRate: { threshold: count(10) } } as any }))
       .toThrow(/StackConfig: invalid alerts.HighErrorRate.threshold "10": a quantity in the dimension of the alert's query \(ratio\), like 5%/);
+  });
+});
+
+describe('dashboards per environment', () => {
+  const dbConnectionsLine = (env: string) => {
+    const model = JSON.parse(findObject(objectsOf[env], 'ConfigMap', 'grafana-dashboards').data['service-health-dashboard.json']);
+    const panel = model.panels.find((p: any) => /database connections/i.test(p.title));
+    return panel.fieldConfig.defaults.thresholds.steps.map((s: any) => s.value).filter((v: any) => v !== null);
+  };
+
+  test("threshold lines follow the environment's alert overrides", () => {
+    expect(dbConnectionsLine('dev')).toEqual([80]);
+    expect(dbConnectionsLine('prod')).toEqual([150]);
+  });
+
+  test('the plain dashboard files are the provisioned ones', () => {
+    const dist = path.join(tempDir(), 'dist');
+    synthesizeEnvironments(allEnvironments(), dist);
+    for (const [env, dir] of [['dev', dist], ['prod', path.join(dist, 'prod')]]) {
+      const provisioned = findObject(loadObjects(dir), 'ConfigMap', 'grafana-dashboards').data as Record<string, string>;
+      expect(Object.keys(provisioned).sort()).toEqual(fs.readdirSync(path.join(dir, 'dashboards')).sort());
+      for (const [file, text] of Object.entries(provisioned)) {
+        expect([env, file, fs.readFileSync(path.join(dir, 'dashboards', file), 'utf8')]).toEqual([env, file, text]);
+      }
+    }
   });
 });

@@ -67,6 +67,8 @@ export class Grafana extends Construct {
   /** In-cluster address of the web UI. */
   readonly url: string;
   readonly adminSecretName: string;
+  /** The provisioned dashboard models by file name. */
+  readonly dashboards: Readonly<Record<string, unknown>>;
 
   constructor(scope: Construct, id: string, props: GrafanaProps) {
     super(scope, id);
@@ -77,6 +79,7 @@ export class Grafana extends Construct {
     this.adminSecretName = props.adminSecretName ?? GRAFANA_DEFAULTS.adminSecretName;
     const rootUrl = props.rootUrl ?? GRAFANA_DEFAULTS.rootUrl;
     const dashboards = props.dashboards ?? {};
+    this.dashboards = dashboards;
     checkImage(where, 'image', image);
     checkDnsLabel(where, 'adminSecretName', this.adminSecretName);
     check(/^https?:\/\/[^\s/]+/.test(rootUrl), where, 'rootUrl', rootUrl, 'an http(s) URL');
