@@ -9,7 +9,11 @@ import { panelExpr } from '../lib/dashboards';
 import { ruleGroups } from '../rules';
 import { errorRatio, serviceHealth } from '../rules/service-health';
 
-const SCHEMAS = path.join(__dirname, '..', '..', 'shared', 'schemas', 'grafana');
+// Grafana's schemas ship in the workspace's shared/ folder beside the checkout (CI lays it there too).
+const SCHEMAS = process.env.KNOWTON_GRAFANA_SCHEMAS ?? path.join(__dirname, '..', '..', 'shared', 'schemas', 'grafana');
+if (!fs.existsSync(SCHEMAS)) {
+  throw new Error(`Grafana JSON schemas not found at ${SCHEMAS}: put shared/ beside the checkout or set KNOWTON_GRAFANA_SCHEMAS`);
+}
 
 interface Target { refId: string; expr: string; datasource?: { type?: string; uid?: string } }
 interface Panel {
