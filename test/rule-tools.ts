@@ -4,16 +4,16 @@
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { generatePromtoolTests, renderRuleFile, RuleGroup } from '../lib/alerting';
 import { Duration } from '../lib/units';
+import { tempDir as helpersTempDir } from './helpers';
 
 export const FIFTEEN_SECONDS = Duration.seconds(15);
 
 export function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'knowton-rules-'));
+  return helpersTempDir('knowton-rules-');
 }
 
 /** Writes `<group>.rules.yml` for each group; returns the file names. */
