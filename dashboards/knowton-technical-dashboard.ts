@@ -1,7 +1,8 @@
-// Technical Health: nodes, request rates and latencies, availability, database connection pools.
+// Technical Health: nodes, request rates and latencies, availability, database connection pools,
+// and the services' dependencies (database queries, Redis, Kafka, the AI models, the Node.js runtime).
 import { alertsOf, dashboard, row, SELECTED_SERVICE, stat, timeseries } from '../lib/dashboards';
-import { http, nodeExporter, postgres, scrape } from '../lib/catalog';
-import { gauge, rate, ratio, share } from '../lib/promql';
+import { ai, data, http, kubeStateMetrics, nodeExporter, postgres, scrape, system } from '../lib/catalog';
+import { gauge, histogramQuantile, rate, ratio, share } from '../lib/promql';
 import { Duration } from '../lib/units';
 import type { RuleGroup } from '../lib/alerting';
 import { cpuOfLimit, memoryOfLimit } from '../rules/resources';
@@ -39,6 +40,30 @@ export const technicalDashboard = (groups: readonly RuleGroup[]): object => dash
     row('Database connection pools', [
       timeseries('Connections', { query: gauge(postgres.backends, { aggregate: 'sum', by: ['instance'] }), legend: '{{instance}}' }),
       timeseries('Connections by database', { query: gauge(postgres.backends, { aggregate: 'sum', by: ['datname'] }), legend: '{{datname}}' }),
+    ]),
+    row('Dependencies', [
+      timeseries('95th percentile database query time', { query: histogramQuantile(0.95, data.queryDuration, { window, where: { service }, by: ['service', 'operation'] }), legend: '{{service}} {{operation}}' }, { width: 8 }),
+      timeseries('Redis cache hit ratio', { query: share(data.redisCache, { matching: { result: 'hit' }, window, where: { service }, by: ['service'] }), legend: '{{service}}' }, { width: 8 }),
+      timeseries('Kafka messages by topic and status', { query: rate(data.kafkaMessages, { window, where: { service }, by: ['topic', 'status'] }), legend: '{{topic}} {{status}}' }, { width: 8 }),
+    ]),
+    row('AI services', [
+      timeseries('95th percentile AI processing time', { query: histogramQuantile(0.95, ai.processingDuration, { window, where: { service }, by: ['operation'] }), legend: '{{operation}}' }, { width: 24 }),
+      timeseries('Fingerprinting by status', { query: rate(ai.fingerprinting, { window, where: { service }, by: ['status'] }), legend: '{{status}}' }, { width: 8 }),
+      timeseries('Valuations by status', { query: rate(ai.valuation, { window, where: { service }, by: ['status'] }), legend: '{{status}}' }, { width: 8 }),
+      timeseries('Recommendations by status', { query: rate(ai.recommendation, { window, where: { service }, by: ['status'] }), legend: '{{status}}' }, { width: 8 }),
+    ]),
+    row('Runtime', [
+      timeseries('Node.js heap used', { query: gauge(system.heapUsed, { where: { service }, aggregate: 'sum', by: ['service'] }), legend: '{{service}}' }, { width: 8 }),
+      timeseries('Node.js heap size', { query: gauge(system.heapTotal, { where: { service }, aggregate: 'sum', by: ['service'] }), legend: '{{service}}' }, { width: 8 }),
+      timeseries('Active connections', { query: gauge(http.activeConnections, { where: { service }, aggregate: 'sum', by: ['service'] }), legend: '{{service}}' }, { width: 8 }),
+    ]),
+    row('Pods (kube-state-metrics)', [
+      stat('Pods by phase', { query: gauge(kubeStateMetrics.podPhase, { aggregate: 'sum', by: ['phase'] }), legend: '{{phase}}' }, { width: 8 }),
+      timeseries('CPU requested by pod', {
+        query: gauge(kubeStateMetrics.cpuRequest, { aggregate: 'sum', by: ['namespace', 'pod'] }),
+        legend: '{{namespace}} {{pod}}',
+      }, { width: 8 }),
+      timeseries('Memory requested by pod', { query: gauge(kubeStateMetrics.memoryRequest, { aggregate: 'sum', by: ['namespace', 'pod'] }), legend: '{{namespace}} {{pod}}' }, { width: 8 }),
     ]),
   ],
 });

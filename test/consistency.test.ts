@@ -20,6 +20,8 @@ import {
 } from '../lib/catalog';
 import { createInstruments } from '../lib/instrumentation';
 import { analyze } from '../lib/promql';
+import { dashboardQueries, substituteGrafana } from '../lib/dashboards/queries';
+import { Duration } from '../lib/units';
 import { ruleGroups } from '../rules';
 import { K8sObject, loadObjects, prometheusFiles, synthTo } from './helpers';
 
@@ -62,42 +64,13 @@ function ruleQueries(files: Record<string, string>): { queries: Query[]; records
   return { queries, records };
 }
 
-/** Grafana substitutes its macros and variables before Prometheus sees a query; so must we. */
-function substituteGrafana(expr: string): string {
-  return expr
-    .replace(/\$\{?__\w+\}?/g, '5m') // $__rate_interval, $__interval, $__range
-    .replace(/\[\$\{?\w+\}?\]/g, '[5m]'); // a range given by a variable; variables in label values stay quoted
-}
-
-function dashboardQueries(objects: K8sObject[]): Query[] {
+function dashboardQueriesOf(objects: K8sObject[]): Query[] {
   const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'grafana-dashboards');
-  const queries: Query[] = [];
-  for (const [file, text] of Object.entries((cm?.data ?? {}) as Record<string, string>)) {
-    const dashboard = JSON.parse(text);
-    const walk = (x: unknown, path: string): void => {
-      if (Array.isArray(x)) x.forEach((y, i) => walk(y, `${path}[${i}]`));
-      else if (x && typeof x === 'object') {
-        const o = x as Record<string, unknown>;
-        if (Array.isArray(o.targets)) {
-          for (const t of o.targets as Array<{ expr?: string }>) {
-            if (t.expr) queries.push({ where: `${file}: panel '${String(o.title ?? path)}'`, expr: substituteGrafana(t.expr) });
-          }
-        }
-        for (const [k, v] of Object.entries(o)) if (k !== 'targets') walk(v, `${path}.${k}`);
-      }
-    };
-    walk(dashboard.panels ?? [], 'panels');
-    for (const v of dashboard.templating?.list ?? []) {
-      const q = typeof v.query === 'string' ? v.query : v.query?.query;
-      if (typeof q !== 'string' || v.type !== 'query') continue;
-      // label_values(metric{...}, label) is Grafana's, not PromQL: check it as a selector with that label
-      const lv = /^\s*label_values\((.+),\s*([a-zA-Z_]\w*)\s*\)\s*$/.exec(q);
-      const inner = /^\s*query_result\((.+)\)\s*$/.exec(q);
-      if (lv) queries.push({ where: `${file}: variable ${v.name}`, expr: `count by (${lv[2]}) (${substituteGrafana(lv[1])})` });
-      else if (inner) queries.push({ where: `${file}: variable ${v.name}`, expr: substituteGrafana(inner[1]) });
-    }
-  }
-  return queries;
+  // Grafana substitutes its macros and variables before Prometheus sees a query; so must we.
+  const sub = { rateInterval: Duration.minutes(5) };
+  return Object.entries((cm?.data ?? {}) as Record<string, string>).flatMap(([file, text]) =>
+    dashboardQueries(JSON.parse(text), file).map((q) => ({ where: q.where, expr: substituteGrafana(q.expr, sub) })),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -262,7 +235,7 @@ describe('consistency of the instrumentation with the rules and dashboards', () 
   const objects = loadObjects(synthTo());
   const { rules } = prometheusFiles(objects);
   const { queries: synthRuleQueries, records } = ruleQueries(rules);
-  const dashboards = dashboardQueries(objects);
+  const dashboards = dashboardQueriesOf(objects);
   const produced = producers(records);
 
   test('every metric and label of the synthesized rules and dashboards is produced; reverse report', () => {
@@ -318,7 +291,7 @@ describe('consistency of the instrumentation with the rules and dashboards', () 
       templating: { list: [{ name: 'service', type: 'query', query: { query: 'label_values(http_requests_total, service_name)' } }] },
     };
     const objs = [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'grafana-dashboards' }, data: { 'x.json': JSON.stringify(dashboard) } }];
-    const queries = dashboardQueries(objs);
+    const queries = dashboardQueriesOf(objs);
     expect(queries.map((q) => q.where)).toEqual(["x.json: panel 'Errors'", 'x.json: variable service']);
     expect(check(queries, produced).problems).toEqual([expect.stringMatching(/^x.json: variable service: groups by 'service_name'/)]);
   });

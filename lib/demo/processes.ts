@@ -1,0 +1,89 @@
+/**
+ * Running the real servers on this machine: a child process that is always stopped, free ports on
+ * 127.0.0.1, and polling until something is ready.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import * as net from 'net';
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/** A server process whose output is kept for error messages; stop() always ends it. */
+export class Server {
+  readonly proc: ChildProcess;
+  private output = '';
+
+  constructor(
+    readonly cmd: string,
+    args: string[],
+  ) {
+    this.proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // A missing binary is reported by log() and by the readiness wait, not as an unhandled error.
+    this.proc.on('error', (err) => (this.output += `${cmd}: ${err.message}\n`));
+    this.proc.stdout!.on('data', (d) => (this.output += d));
+    this.proc.stderr!.on('data', (d) => (this.output += d));
+  }
+
+  log(): string {
+    return this.output;
+  }
+
+  get running(): boolean {
+    return this.proc.pid !== undefined && this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  /** SIGTERM, then SIGKILL after 5 s; resolves when the process has exited. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    const exited = new Promise((r) => this.proc.once('exit', r));
+    this.proc.kill('SIGTERM');
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** Waits until GET `url` answers 2xx; fails with the process output if it exits or times out. */
+  async ready(url: string, timeoutMs = 20000): Promise<void> {
+    await waitFor(`${this.cmd} to answer ${url}`, async () => {
+      if (!this.running) throw new Error(`${this.cmd} exited`);
+      return (await fetch(url)).ok ? true : undefined;
+    }, timeoutMs).catch((err: Error) => {
+      throw new Error(`${err.message}\n--- ${this.cmd} output:\n${this.log()}`);
+    });
+  }
+}
+
+export async function getJson(url: string, init?: RequestInit): Promise<any> {
+  const res = await fetch(url, init);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${await res.text()}`);
+  return res.json();
+}

@@ -1,0 +1,146 @@
+/**
+ * End to end: the stack as synthesized, run by the real Prometheus and Alertmanager (Debian's
+ * packages) on 127.0.0.1, scraping the demo exporter (the real instrumentation of lib/instrumentation
+ * plus exporter-shaped endpoints), notifying a local stand-in for Slack, PagerDuty and the heartbeat.
+ *
+ * For this test only, the stack is synthesized with TEST_TIMINGS through StackConfig: scrape and
+ * evaluation every 1s, every alert's `for` shortened to 2s, Alertmanager's group_wait and
+ * group_interval 1s. Expressions, thresholds, windows, routes and templates are the ones in dist/.
+ * Kubernetes discovery is swapped for static targets carrying the labels the relabelling gives.
+ *
+ * Alerts over a window (HighErrorRate and HighResponseTime read 5-minute rates) resolve only once
+ * the spike has left their window, which this test does not wait for; resolution is proven on
+ * LowNFTMintingRate and PostgreSQLDown.
+ */
+import { LocalStack, Notification, TEST_TIMINGS, waitFor } from '../lib/demo';
+import { dashboardQueries, substituteGrafana } from '../lib/dashboards/queries';
+import { APP_JOB } from '../lib/components/prometheus-config';
+import { ruleGroups } from '../rules';
+
+let stack: LocalStack;
+
+beforeAll(async () => {
+  // Started with no mint ever recorded, as after a deployment that broke minting.
+  stack = await LocalStack.start({ scenario: 'minting-stopped', timings: TEST_TIMINGS });
+}, 30000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** Waits until `alertname` has reached every place in `where` with `status`; returns those notifications. */
+async function notified(alertname: string, status: Notification['status'], where: string[], timeoutMs = 20000): Promise<Notification[]> {
+  const place = (n: Notification): string => n.channel ?? n.via;
+  return waitFor(`${alertname} ${status} at ${where.join(', ')}`, async () => {
+    const got = stack.receiver.about(alertname, status);
+    return where.every((w) => got.some((n) => place(n) === w)) ? got : undefined;
+  }, timeoutMs).catch((err: Error) => {
+    const seen = stack.receiver.received.map((n) => `${n.via} ${n.channel ?? ''} ${n.status} ${n.title}`);
+    throw new Error(`${err.message}\nreceived:\n${seen.join('\n')}`);
+  });
+}
+
+async function firing(): Promise<string[]> {
+  const alerts = await stack.query('ALERTS{alertstate="firing"}');
+  return [...new Set(alerts.map((a) => a.metric.alertname))].sort();
+}
+
+test('every target is up: the apps, the exporters, Alertmanager and Prometheus itself', async () => {
+  const targets = await waitFor('every target to be scraped', async () => {
+    const res = await fetch(`${stack.prometheusUrl}/api/v1/targets`);
+    const active = ((await res.json()) as any).data.activeTargets as any[];
+    return active.length > 0 && active.every((t) => t.health !== 'unknown') ? active : undefined;
+  });
+  expect(targets.filter((t) => t.health !== 'up').map((t) => `${t.labels.job} ${t.scrapeUrl}: ${t.lastError}`)).toEqual([]);
+  expect([...new Set(targets.map((t) => t.scrapePool))].sort()).toEqual(
+    [APP_JOB, 'alertmanager', 'kube-state-metrics', 'kubelet-cadvisor', 'node-exporter', 'postgres-exporter', 'prometheus'].sort(),
+  );
+  // The app targets carry the labels the pod relabelling gives.
+  const apps = targets.filter((t) => t.scrapePool === APP_JOB).map((t) => t.labels);
+  expect(apps.map((l) => l.job).sort()).toEqual(['knowton-ai-service', 'knowton-backend']);
+  for (const l of apps) expect(l).toMatchObject({ service: l.job.replace('knowton-', ''), namespace: 'knowton-dev', pod: expect.stringMatching(/^.+-.+$/) });
+});
+
+test('every rule group is evaluated without errors', async () => {
+  const groups = await waitFor('every rule group to be evaluated twice', async () => {
+    const gs = ((await (await fetch(`${stack.prometheusUrl}/api/v1/rules`)).json()) as any).data.groups as any[];
+    return gs.length > 0 && gs.every((g) => g.rules.every((r: any) => r.lastEvaluation && !r.lastEvaluation.startsWith('0001'))) ? gs : undefined;
+  });
+  expect(groups.map((g) => g.name).sort()).toEqual(ruleGroups().map((g) => g.name).sort());
+  const unhealthy = groups.flatMap((g) => g.rules.filter((r: any) => r.health !== 'ok').map((r: any) => `${g.name}/${r.name}: ${r.lastError}`));
+  expect(unhealthy).toEqual([]);
+});
+
+describe('minting stopped', () => {
+  test('LowNFTMintingRate fires and reaches #knowton-alerts and #knowton-warnings with its labels', async () => {
+    const got = await notified('LowNFTMintingRate', 'firing', ['#knowton-alerts', '#knowton-warnings']);
+    for (const n of got) expect(n.labels).toMatchObject({ alertname: 'LowNFTMintingRate', severity: 'warning', category: 'business', environment: 'dev' });
+    expect(got.filter((n) => n.via === 'pagerduty')).toEqual([]);
+  });
+
+  test('switching back to healthy resolves it at the same channels', async () => {
+    stack.exporter.setScenario('healthy');
+    await notified('LowNFTMintingRate', 'resolved', ['#knowton-alerts', '#knowton-warnings']);
+  });
+});
+
+describe('healthy', () => {
+  test('nothing fires but the Watchdog, which reaches the heartbeat URL only', async () => {
+    await waitFor('only the Watchdog to fire', async () => ((await firing()).join() === 'Watchdog' ? true : undefined), 10000).catch(async (err: Error) => {
+      throw new Error(`${err.message}: firing ${(await firing()).join(', ')}`);
+    });
+    const beats = await notified('Watchdog', 'firing', ['heartbeat']);
+    expect(beats.every((n) => n.via === 'heartbeat')).toBe(true);
+  });
+
+  test('every dashboard panel and variable query returns data', async () => {
+    // Grafana's $__rate_interval is at least four scrape intervals; the service variable is "All".
+    const sub = { rateInterval: stack.interval.times(4) };
+    const queries = Object.entries(stack.dashboards).flatMap(([file, model]) => dashboardQueries(model, file));
+    expect(queries.length).toBeGreaterThanOrEqual(40);
+    const empty = await waitFor('every dashboard query to return data', async () => {
+      const results = await Promise.all(queries.map(async (q) => ({ q, n: (await stack.query(substituteGrafana(q.expr, sub))).length })));
+      const missing = results.filter((r) => r.n === 0);
+      return missing.length === 0 ? [] : undefined;
+    }, 10000).catch(async () => {
+      const results = await Promise.all(queries.map(async (q) => ({ q, n: (await stack.query(substituteGrafana(q.expr, sub))).length })));
+      return results.filter((r) => r.n === 0).map((r) => `${r.q.where}: ${r.q.expr}`);
+    });
+    expect(empty).toEqual([]);
+  });
+});
+
+describe('database down', () => {
+  test('PostgreSQLDown pages PagerDuty and reaches #knowton-alerts and #knowton-critical with its labels', async () => {
+    stack.exporter.setScenario('database-down');
+    const got = await notified('PostgreSQLDown', 'firing', ['#knowton-alerts', '#knowton-critical', 'pagerduty']);
+    for (const n of got) {
+      expect(n.labels).toMatchObject({ alertname: 'PostgreSQLDown', severity: 'critical', job: 'postgres-exporter', namespace: 'knowton-dev', environment: 'dev' });
+    }
+    expect(got.find((n) => n.via === 'pagerduty')!.body).toMatchObject({ routing_key: 'local-routing-key', event_action: 'trigger' });
+  });
+
+  test("the business metrics exporter's failing collectors raise BusinessMetricsExporterFailing in #knowton-warnings", async () => {
+    const got = await notified('BusinessMetricsExporterFailing', 'firing', ['#knowton-alerts', '#knowton-warnings']);
+    for (const n of got) expect(n.labels).toMatchObject({ alertname: 'BusinessMetricsExporterFailing', severity: 'warning', service: 'backend' });
+  });
+
+  test('switching back to healthy resolves PostgreSQLDown everywhere it was sent', async () => {
+    stack.exporter.setScenario('healthy');
+    const got = await notified('PostgreSQLDown', 'resolved', ['#knowton-alerts', '#knowton-critical', 'pagerduty']);
+    expect(got.find((n) => n.via === 'pagerduty')!.body).toMatchObject({ event_action: 'resolve' });
+  });
+});
+
+test('error spike: HighErrorRate fires for the backend only, in #knowton-warnings', async () => {
+  stack.exporter.setScenario('error-spike');
+  const got = await notified('HighErrorRate', 'firing', ['#knowton-alerts', '#knowton-warnings']);
+  for (const n of got) expect(n.labels).toMatchObject({ alertname: 'HighErrorRate', severity: 'warning', service: 'backend' });
+  expect(stack.receiver.about('HighErrorRate').filter((n) => n.labels.service !== 'backend')).toEqual([]);
+}, 30000);
+
+test('slow responses: HighResponseTime fires for the backend, in #knowton-warnings', async () => {
+  stack.exporter.setScenario('slow-responses');
+  const got = await notified('HighResponseTime', 'firing', ['#knowton-alerts', '#knowton-warnings']);
+  for (const n of got) expect(n.labels).toMatchObject({ alertname: 'HighResponseTime', severity: 'warning', service: 'backend' });
+}, 30000);
