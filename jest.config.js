@@ -5,4 +5,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', {}] },
   testTimeout: 60000,
+  // Most of the time goes to waiting on real servers (Prometheus, Alertmanager), not to the CPU:
+  // more workers than jest's default (cores - 1) shorten the run.
+  maxWorkers: 3,
 };

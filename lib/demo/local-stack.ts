@@ -48,7 +48,7 @@ export const TEST_TIMINGS: LocalTimings = {
 /** For `npm run demo`: alerts fire within a minute of a scenario switch. */
 export const DEMO_TIMINGS: LocalTimings = {
   interval: Duration.seconds(5),
-  alertFor: Duration.seconds(30),
+  alertFor: Duration.seconds(15),
   groupWait: Duration.seconds(5),
   groupInterval: Duration.seconds(30),
 };

@@ -71,14 +71,19 @@ export class Server {
     clearTimeout(timer);
   }
 
-  /** Waits until GET `url` answers 2xx; fails with the process output if it exits or times out. */
+  /** Waits until GET `url` answers 2xx; fails at once, with the process output, if the process exits. */
   async ready(url: string, timeoutMs = 20000): Promise<void> {
-    await waitFor(`${this.cmd} to answer ${url}`, async () => {
-      if (!this.running) throw new Error(`${this.cmd} exited`);
-      return (await fetch(url)).ok ? true : undefined;
-    }, timeoutMs).catch((err: Error) => {
-      throw new Error(`${err.message}\n--- ${this.cmd} output:\n${this.log()}`);
-    });
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (!this.running) {
+        const how = this.proc.exitCode !== null ? `with code ${this.proc.exitCode}` : `on ${this.proc.signalCode ?? 'a failed start'}`;
+        throw new Error(`${this.cmd} exited ${how} before answering ${url}\n--- ${this.cmd} output:\n${this.log()}`);
+      }
+      const ok = await fetch(url).then((r) => r.ok, () => false);
+      if (ok) return;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${this.cmd} to answer ${url}\n--- ${this.cmd} output:\n${this.log()}`);
+      await sleep(200);
+    }
   }
 }
 

@@ -1,0 +1,73 @@
+/**
+ * The local stack's lifecycle: whatever happens, the servers it starts are stopped and the ports
+ * and files it took are given back.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { LocalStack, localStackConfig, TEST_TIMINGS } from '../lib/demo';
+import { environmentConfig } from '../lib/config';
+import { Duration } from '../lib/units';
+import { run, tempDir } from './helpers';
+
+/** Processes whose command line mentions `dir`. */
+function processesUsing(dir: string): string {
+  return run('pgrep', ['-af', dir]).output.trim();
+}
+
+async function refused(url: string): Promise<boolean> {
+  return fetch(url).then(() => false, () => true);
+}
+
+test('stop() ends Prometheus, Alertmanager, the exporter and the receiver, and removes its directory', async () => {
+  const stack = await LocalStack.start({ timings: TEST_TIMINGS });
+  expect(processesUsing(stack.dir)).not.toBe('');
+  const urls = [stack.prometheusUrl, stack.alertmanagerUrl, stack.exporter.controlUrl, `${stack.receiver.url}/slack`];
+  await stack.stop();
+  await stack.stop(); // idempotent
+  expect(processesUsing(stack.dir)).toBe('');
+  for (const url of urls) expect(await refused(url)).toBe(true);
+  expect(fs.existsSync(stack.dir)).toBe(false);
+}, 30000);
+
+test('a server that does not start fails the start with its output, and what had started is stopped', async () => {
+  const dir = tempDir('knowton-local-fail-');
+  process.env.KNOWTON_PROMETHEUS_BIN = '/bin/false';
+  try {
+    await expect(LocalStack.start({ dir, timings: TEST_TIMINGS })).rejects.toThrow(/\/bin\/false exited with code 1 before answering/);
+  } finally {
+    delete process.env.KNOWTON_PROMETHEUS_BIN;
+  }
+  expect(processesUsing(dir)).toBe('');
+  // A directory it was given is left for inspection.
+  expect(fs.existsSync(path.join(dir, 'alertmanager', 'alertmanager.yml'))).toBe(true);
+}, 30000);
+
+test('a missing server binary is named, with the package that brings it', async () => {
+  process.env.KNOWTON_ALERTMANAGER_BIN = '';
+  const PATH = process.env.PATH;
+  process.env.PATH = '/nonexistent';
+  try {
+    await expect(LocalStack.start()).rejects.toThrow(/prometheus is not on PATH: install Debian's package prometheus/);
+  } finally {
+    process.env.PATH = PATH;
+    delete process.env.KNOWTON_ALERTMANAGER_BIN;
+  }
+});
+
+describe('localStackConfig', () => {
+  const dev = environmentConfig('dev');
+
+  test('points PagerDuty and the heartbeat at the receiver and changes nothing else without timings', () => {
+    const c = localStackConfig(dev, 'http://127.0.0.1:1');
+    expect(c).toEqual({ ...dev, alertmanager: { pagerdutyUrl: 'http://127.0.0.1:1/pagerduty', heartbeatUrl: 'http://127.0.0.1:1/heartbeat' } });
+  });
+
+  test('with timings, caps every `for` and keeps the shorter ones and the thresholds of the profile', () => {
+    const prod = environmentConfig('prod');
+    const c = localStackConfig(prod, 'http://127.0.0.1:1', TEST_TIMINGS);
+    expect(c.alerts!.PostgreSQLDown.for!.toString()).toBe('2s');
+    expect(c.alerts!.Watchdog.for!.toString()).toBe(Duration.seconds(0).toString());
+    expect(c.alerts!.HighDatabaseConnections.threshold).toBe(prod.alerts!.HighDatabaseConnections.threshold);
+    expect(c.prometheus).toMatchObject({ replicas: 2, scrapeInterval: TEST_TIMINGS.interval, evaluationInterval: TEST_TIMINGS.interval });
+  });
+});
