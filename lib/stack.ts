@@ -54,9 +54,9 @@ export class MonitoringStack {
       namespace,
       ...config.ingress,
       uis: [
-        { name: 'prometheus', serviceName: 'prometheus-service', servicePort: 9090, needsAuth: true },
-        { name: 'grafana', serviceName: 'grafana-service', servicePort: 3000, needsAuth: false },
-        { name: 'alertmanager', serviceName: 'alertmanager-service', servicePort: 9093, needsAuth: true },
+        { name: 'prometheus', serviceName: Prometheus.SERVICE.name, servicePort: Prometheus.SERVICE.port, needsAuth: true },
+        { name: 'grafana', serviceName: Grafana.SERVICE.name, servicePort: Grafana.SERVICE.port, needsAuth: false },
+        { name: 'alertmanager', serviceName: Alertmanager.SERVICE.name, servicePort: Alertmanager.SERVICE.port, needsAuth: true },
       ],
     });
     this.ingress = ingress;
@@ -119,16 +119,26 @@ export class MonitoringStack {
       podLabels: net.ingressControllerPodLabels ?? { 'app.kubernetes.io/name': 'ingress-nginx' },
     };
     const dns = { namespace: net.dnsNamespace ?? 'kube-system', podLabels: net.dnsPodLabels ?? { 'k8s-app': 'kube-dns' } };
+    const web = {
+      prometheus: [{ port: Prometheus.SERVICE.port }],
+      grafana: [{ port: Grafana.SERVICE.port }],
+      alertmanager: [{ port: Alertmanager.SERVICE.port }],
+    };
     const pods = [prometheus, grafana, alertmanager, { app: 'kube-state-metrics', namespace }, { app: 'postgres-exporter', namespace }];
     const flows: Flow[] = [
       ...pods.map((p) => ({ from: p, to: dns, ports: [{ port: 53, protocol: 'UDP' as const }, { port: 53 }], why: 'DNS' })),
-      { from: ingressController, to: prometheus, ports: [{ port: 9090 }], why: 'the Prometheus UI through the Ingress' },
-      { from: ingressController, to: grafana, ports: [{ port: 3000 }], why: 'the Grafana UI through the Ingress' },
-      { from: ingressController, to: alertmanager, ports: [{ port: 9093 }], why: 'the Alertmanager UI through the Ingress' },
-      { from: grafana, to: prometheus, ports: [{ port: 9090 }], why: 'Grafana queries Prometheus' },
-      { from: grafana, to: alertmanager, ports: [{ port: 9093 }], why: 'Grafana shows alerts and silences' },
-      { from: prometheus, to: alertmanager, ports: [{ port: 9093 }], why: 'Prometheus sends alerts and scrapes Alertmanager' },
-      { from: alertmanager, to: alertmanager, ports: [{ port: 9094 }, { port: 9094, protocol: 'UDP' }], why: 'Alertmanager peers gossip' },
+      { from: ingressController, to: prometheus, ports: web.prometheus, why: 'the Prometheus UI through the Ingress' },
+      { from: ingressController, to: grafana, ports: web.grafana, why: 'the Grafana UI through the Ingress' },
+      { from: ingressController, to: alertmanager, ports: web.alertmanager, why: 'the Alertmanager UI through the Ingress' },
+      { from: grafana, to: prometheus, ports: web.prometheus, why: 'Grafana queries Prometheus' },
+      { from: grafana, to: alertmanager, ports: web.alertmanager, why: 'Grafana shows alerts and silences' },
+      { from: prometheus, to: alertmanager, ports: web.alertmanager, why: 'Prometheus sends alerts and scrapes Alertmanager' },
+      {
+        from: alertmanager,
+        to: alertmanager,
+        ports: [{ port: Alertmanager.CLUSTER_PORT }, { port: Alertmanager.CLUSTER_PORT, protocol: 'UDP' }],
+        why: 'Alertmanager peers gossip',
+      },
       {
         from: alertmanager,
         to: { cidr: net.notificationCidr ?? '0.0.0.0/0' },
@@ -136,11 +146,11 @@ export class MonitoringStack {
         why: 'notifications to Slack, PagerDuty, the heartbeat (https) and SMTP',
       },
       { from: prometheus, to: { namespaces: watched }, ports: [], why: 'scrape annotated application pods on their own ports' },
-      { from: prometheus, to: { app: 'kube-state-metrics', namespace }, ports: [{ port: 8080 }], why: 'scrape kube-state-metrics' },
-      { from: prometheus, to: { app: 'postgres-exporter', namespace }, ports: [{ port: 9187 }], why: 'scrape postgres-exporter' },
-      { from: prometheus, to: { app: 'node-exporter', namespace: hostNamespace }, ports: [{ port: 9100 }], why: 'scrape node-exporter' },
+      { from: prometheus, to: { app: 'kube-state-metrics', namespace }, ports: [{ port: KubeStateMetrics.PORT }], why: 'scrape kube-state-metrics' },
+      { from: prometheus, to: { app: 'postgres-exporter', namespace }, ports: [{ port: PostgresExporter.PORT }], why: 'scrape postgres-exporter' },
+      { from: prometheus, to: { app: 'node-exporter', namespace: hostNamespace }, ports: [{ port: NodeExporter.PORT }], why: 'scrape node-exporter' },
       // node-exporter runs on the host network, so its address is a node address, not a pod address.
-      { from: prometheus, to: cluster, ports: [{ port: 9100 }, { port: 10250 }], why: 'scrape node-exporter and the kubelets (cAdvisor) on node addresses' },
+      { from: prometheus, to: cluster, ports: [{ port: NodeExporter.PORT }, { port: 10250 }], why: 'scrape node-exporter and the kubelets (cAdvisor) on node addresses' },
       { from: prometheus, to: cluster, ports: [{ port: 443 }, { port: 6443 }], why: 'Kubernetes service discovery through the API server' },
       { from: { app: 'kube-state-metrics', namespace }, to: cluster, ports: [{ port: 443 }, { port: 6443 }], why: 'kube-state-metrics watches the API server' },
       {

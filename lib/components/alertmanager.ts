@@ -66,9 +66,6 @@ export const ALERTMANAGER_DEFAULTS = {
 };
 
 const DATA_DIR = '/alertmanager';
-const WEB_PORT = 9093;
-const CLUSTER_PORT = 9094;
-const SERVICE_NAME = 'alertmanager-service';
 const HEADLESS_NAME = 'alertmanager-headless';
 
 /** The `kubectl create secret` command for the receivers Secret, one `--from-file` per key these props read. */
@@ -85,6 +82,10 @@ export function receiversSecretCommand(props: AlertmanagerProps): string {
  * the notification log on a persistent volume, receiver credentials from an existing Secret.
  */
 export class Alertmanager extends Construct {
+  /** The Service of the UI and the API, and its port (also the container's). */
+  static readonly SERVICE = { name: 'alertmanager-service', port: 9093 } as const;
+  /** The port the replicas gossip on, TCP and UDP. */
+  static readonly CLUSTER_PORT = 9094;
   /** In-cluster URL of the web UI and API. */
   readonly url: string;
   /** `host:port` for Prometheus's `alerting.alertmanagers` static config. */
@@ -141,7 +142,7 @@ export class Alertmanager extends Construct {
     const configMap = new k8s.KubeConfigMap(this, 'Config', { metadata: meta('alertmanager-config'), data: files });
 
     const clustered = replicas > 1;
-    const webPort = { name: 'web', port: WEB_PORT, targetPort: k8s.IntOrString.fromString('web') };
+    const webPort = { name: 'web', port: Alertmanager.SERVICE.port, targetPort: k8s.IntOrString.fromString('web') };
     const headless = new k8s.KubeService(this, 'HeadlessService', {
       metadata: meta(HEADLESS_NAME),
       spec: {
@@ -153,30 +154,30 @@ export class Alertmanager extends Construct {
           webPort,
           ...(clustered
             ? [
-                { name: 'mesh-tcp', port: CLUSTER_PORT, protocol: 'TCP', targetPort: k8s.IntOrString.fromString('mesh-tcp') },
-                { name: 'mesh-udp', port: CLUSTER_PORT, protocol: 'UDP', targetPort: k8s.IntOrString.fromString('mesh-udp') },
+                { name: 'mesh-tcp', port: Alertmanager.CLUSTER_PORT, protocol: 'TCP', targetPort: k8s.IntOrString.fromString('mesh-tcp') },
+                { name: 'mesh-udp', port: Alertmanager.CLUSTER_PORT, protocol: 'UDP', targetPort: k8s.IntOrString.fromString('mesh-udp') },
               ]
             : []),
         ],
       },
     });
     new k8s.KubeService(this, 'Service', {
-      metadata: meta(SERVICE_NAME),
+      metadata: meta(Alertmanager.SERVICE.name),
       spec: { type: 'ClusterIP', selector, ports: [webPort] },
     });
-    this.address = `${SERVICE_NAME}.${ns}.svc:${WEB_PORT}`;
+    this.address = `${Alertmanager.SERVICE.name}.${ns}.svc:${Alertmanager.SERVICE.port}`;
     this.url = `http://${this.address}`;
     this.secretCommand = receiversSecretCommand(props);
-    this.scrapeTarget = { jobName: name, namespace: ns, serviceName: SERVICE_NAME, portName: 'web' };
+    this.scrapeTarget = { jobName: name, namespace: ns, serviceName: Alertmanager.SERVICE.name, portName: 'web' };
 
     const clusterArgs = clustered
       ? [
-          `--cluster.listen-address=0.0.0.0:${CLUSTER_PORT}`,
+          `--cluster.listen-address=0.0.0.0:${Alertmanager.CLUSTER_PORT}`,
           // Brackets keep an IPv6 pod IP valid; Go accepts them around IPv4 too.
-          `--cluster.advertise-address=[$(POD_IP)]:${CLUSTER_PORT}`,
+          `--cluster.advertise-address=[$(POD_IP)]:${Alertmanager.CLUSTER_PORT}`,
           ...Array.from(
             { length: replicas },
-            (_, i) => `--cluster.peer=${name}-${i}.${HEADLESS_NAME}.${ns}.svc:${CLUSTER_PORT}`,
+            (_, i) => `--cluster.peer=${name}-${i}.${HEADLESS_NAME}.${ns}.svc:${Alertmanager.CLUSTER_PORT}`,
           ),
         ]
       : // An empty listen address disables gossip: one replica has no peers.
@@ -212,7 +213,7 @@ export class Alertmanager extends Construct {
                   `--config.file=${configDir}/${CONFIG_FILE}`,
                   `--storage.path=${DATA_DIR}`,
                   `--data.retention=${retention.toPromDuration()}`,
-                  `--web.listen-address=:${WEB_PORT}`,
+                  `--web.listen-address=:${Alertmanager.SERVICE.port}`,
                   `--web.external-url=${externalUrl}`,
                   // Serve at / whatever path externalUrl has (an ingress strips it), so the probes stay valid.
                   '--web.route-prefix=/',
@@ -220,9 +221,9 @@ export class Alertmanager extends Construct {
                 ],
                 env: clustered ? [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }] : undefined,
                 ports: [
-                  containerPort('web', WEB_PORT),
+                  containerPort('web', Alertmanager.SERVICE.port),
                   ...(clustered
-                    ? [containerPort('mesh-tcp', CLUSTER_PORT), { name: 'mesh-udp', containerPort: CLUSTER_PORT, protocol: 'UDP' }]
+                    ? [containerPort('mesh-tcp', Alertmanager.CLUSTER_PORT), { name: 'mesh-udp', containerPort: Alertmanager.CLUSTER_PORT, protocol: 'UDP' }]
                     : []),
                 ],
                 readinessProbe: httpProbe('/-/ready', 'web', 5),
@@ -238,7 +239,7 @@ export class Alertmanager extends Construct {
               configReloaderContainer({
                 image: reloaderImage,
                 resources: props.reloaderResources ?? ALERTMANAGER_DEFAULTS.reloaderResources,
-                reloadUrl: `http://127.0.0.1:${WEB_PORT}/-/reload`,
+                reloadUrl: `http://127.0.0.1:${Alertmanager.SERVICE.port}/-/reload`,
                 watch: [`--watched-dir=${configDir}`],
                 mounts: [{ name: 'config', mountPath: configDir, readOnly: true }],
               }),

@@ -64,6 +64,8 @@ const SECRETS_DIR = '/etc/grafana/secrets';
  * else needs to. The pod rolls when a datasource or dashboard changes (checksum annotation).
  */
 export class Grafana extends Construct {
+  /** The Service of the UI, and its port (also the container's). */
+  static readonly SERVICE = { name: 'grafana-service', port: 3000 } as const;
   /** In-cluster address of the web UI. */
   readonly url: string;
   readonly adminSecretName: string;
@@ -145,10 +147,10 @@ export class Grafana extends Construct {
 
     const sa = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(name), automountServiceAccountToken: false });
     new k8s.KubeService(this, 'Service', {
-      metadata: meta('grafana-service'),
-      spec: { selector, ports: [{ name: 'http', port: 3000, targetPort: k8s.IntOrString.fromString('http') }] },
+      metadata: meta(Grafana.SERVICE.name),
+      spec: { selector, ports: [{ name: 'http', port: Grafana.SERVICE.port, targetPort: k8s.IntOrString.fromString('http') }] },
     });
-    this.url = `http://grafana-service.${ns}.svc:3000`;
+    this.url = `http://${Grafana.SERVICE.name}.${ns}.svc:${Grafana.SERVICE.port}`;
 
     const env = (n: string, value: string) => ({ name: n, value });
     new k8s.KubeDeployment(this, 'Deployment', {
@@ -186,7 +188,7 @@ export class Grafana extends Construct {
                   env('GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES', 'false'),
                   env('GF_NEWS_NEWS_FEED_ENABLED', 'false'),
                 ],
-                ports: [containerPort('http', 3000)],
+                ports: [containerPort('http', Grafana.SERVICE.port)],
                 readinessProbe: httpProbe('/api/health', 'http'),
                 livenessProbe: httpProbe('/api/health', 'http', 15, 6),
                 resources: resources(props.containerResources ?? GRAFANA_DEFAULTS.containerResources),

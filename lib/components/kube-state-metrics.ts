@@ -49,6 +49,8 @@ export const KUBE_STATE_METRICS_DEFAULTS = {
 
 /** kube-state-metrics: pod restarts and container resource limits for the resource alerts. */
 export class KubeStateMetrics extends Construct {
+  /** The port of the metrics Prometheus scrapes. */
+  static readonly PORT = 8080;
   readonly scrapeTarget: ServiceScrapeTarget;
 
   constructor(scope: Construct, id: string, props: KubeStateMetricsProps) {
@@ -89,7 +91,7 @@ export class KubeStateMetrics extends Construct {
       spec: {
         selector,
         // Only the metrics port: its own telemetry is not scraped, so it is not reachable either.
-        ports: [{ name: 'http-metrics', port: 8080, targetPort: k8s.IntOrString.fromString('http-metrics') }],
+        ports: [{ name: 'http-metrics', port: KubeStateMetrics.PORT, targetPort: k8s.IntOrString.fromString('http-metrics') }],
       },
     });
 
@@ -108,12 +110,12 @@ export class KubeStateMetrics extends Construct {
                 name,
                 image,
                 args: [
-                  '--port=8080',
+                  `--port=${KubeStateMetrics.PORT}`,
                   '--telemetry-port=8081',
                   `--resources=${exported.join(',')}`,
                   ...(podLabels.length ? [`--metric-labels-allowlist=pods=[${podLabels.join(',')}]`] : []),
                 ],
-                ports: [containerPort('http-metrics', 8080), containerPort('telemetry', 8081)],
+                ports: [containerPort('http-metrics', KubeStateMetrics.PORT), containerPort('telemetry', 8081)],
                 livenessProbe: httpProbe('/livez', 'http-metrics'),
                 readinessProbe: httpProbe('/readyz', 'telemetry'),
                 resources: resources(props.containerResources ?? KUBE_STATE_METRICS_DEFAULTS.containerResources),

@@ -28,7 +28,6 @@ export const NODE_EXPORTER_DEFAULTS = {
   containerResources: { cpuRequest: '50m', cpuLimit: '250m', memoryRequest: '64Mi', memoryLimit: '128Mi' } as ResourceSpec,
 };
 
-const PORT = 9100;
 
 /**
  * node-exporter on every node, for the system-resource panels.
@@ -38,6 +37,8 @@ const PORT = 9100;
  * `nobody`, with a read-only root filesystem, no capabilities and no privilege escalation.
  */
 export class NodeExporter extends Construct {
+  /** The port of the metrics, on the host network of every node. */
+  static readonly PORT = 9100;
   readonly scrapeTarget: ServiceScrapeTarget;
 
   constructor(scope: Construct, id: string, props: NodeExporterProps) {
@@ -60,7 +61,7 @@ export class NodeExporter extends Construct {
       spec: {
         clusterIp: 'None',
         selector,
-        ports: [{ name: 'metrics', port: PORT, targetPort: k8s.IntOrString.fromString('metrics') }],
+        ports: [{ name: 'metrics', port: NodeExporter.PORT, targetPort: k8s.IntOrString.fromString('metrics') }],
       },
     });
 
@@ -91,13 +92,13 @@ export class NodeExporter extends Construct {
                 name,
                 image,
                 args: [
-                  `--web.listen-address=:${PORT}`,
+                  `--web.listen-address=:${NodeExporter.PORT}`,
                   '--path.procfs=/host/proc',
                   '--path.sysfs=/host/sys',
                   '--path.rootfs=/host/root',
                   '--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run/containerd/.+|var/lib/docker/.+|var/lib/kubelet/.+)($|/)',
                 ],
-                ports: [{ ...containerPort('metrics', PORT), hostPort: PORT }],
+                ports: [{ ...containerPort('metrics', NodeExporter.PORT), hostPort: NodeExporter.PORT }],
                 livenessProbe: httpProbe('/', 'metrics'),
                 readinessProbe: httpProbe('/', 'metrics'),
                 resources: resources(props.containerResources ?? NODE_EXPORTER_DEFAULTS.containerResources),

@@ -36,6 +36,8 @@ export const POSTGRES_EXPORTER_DEFAULTS = {
 
 /** postgres-exporter: `pg_up` and `pg_stat_database_numbackends` for the database alerts. */
 export class PostgresExporter extends Construct {
+  /** The port of the metrics Prometheus scrapes. */
+  static readonly PORT = 9187;
   readonly scrapeTarget: ServiceScrapeTarget;
   /** The Secret the operator must create, and its key. */
   readonly dsnSecret: { readonly name: string; readonly key: string };
@@ -63,7 +65,7 @@ export class PostgresExporter extends Construct {
     });
     const service = new k8s.KubeService(this, 'Service', {
       metadata: meta(name),
-      spec: { selector, ports: [{ name: 'metrics', port: 9187, targetPort: k8s.IntOrString.fromString('metrics') }] },
+      spec: { selector, ports: [{ name: 'metrics', port: PostgresExporter.PORT, targetPort: k8s.IntOrString.fromString('metrics') }] },
     });
     new k8s.KubeDeployment(this, 'Deployment', {
       metadata: meta(name),
@@ -80,14 +82,14 @@ export class PostgresExporter extends Construct {
               {
                 name,
                 image,
-                args: ['--web.listen-address=:9187'],
+                args: [`--web.listen-address=:${PostgresExporter.PORT}`],
                 env: [
                   {
                     name: 'DATA_SOURCE_NAME',
                     valueFrom: { secretKeyRef: { name: this.dsnSecret.name, key: this.dsnSecret.key } },
                   },
                 ],
-                ports: [containerPort('metrics', 9187)],
+                ports: [containerPort('metrics', PostgresExporter.PORT)],
                 livenessProbe: httpProbe('/', 'metrics'),
                 readinessProbe: httpProbe('/', 'metrics'),
                 resources: resources(props.containerResources ?? POSTGRES_EXPORTER_DEFAULTS.containerResources),

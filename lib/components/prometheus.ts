@@ -110,6 +110,8 @@ const DATA_DIR = '/prometheus';
  * with its config and rules in ConfigMaps that a sidecar reloads on change, and read-only RBAC for discovery.
  */
 export class Prometheus extends Construct {
+  /** The Service the UI, the API and Grafana use, and its port (also the container's). */
+  static readonly SERVICE = { name: 'prometheus-service', port: 9090 } as const;
   /** In-cluster address of the web UI and API. */
   readonly url: string;
   readonly scrapeInterval: Duration;
@@ -252,18 +254,18 @@ export class Prometheus extends Construct {
       spec: {
         clusterIp: 'None',
         selector,
-        ports: [{ name: 'web', port: 9090, targetPort: k8s.IntOrString.fromString('web') }],
+        ports: [{ name: 'web', port: Prometheus.SERVICE.port, targetPort: k8s.IntOrString.fromString('web') }],
       },
     });
     new k8s.KubeService(this, 'Service', {
-      metadata: meta('prometheus-service'),
+      metadata: meta(Prometheus.SERVICE.name),
       spec: {
         type: 'ClusterIP',
         selector,
-        ports: [{ name: 'web', port: 9090, targetPort: k8s.IntOrString.fromString('web') }],
+        ports: [{ name: 'web', port: Prometheus.SERVICE.port, targetPort: k8s.IntOrString.fromString('web') }],
       },
     });
-    this.url = `http://prometheus-service.${ns}.svc:9090`;
+    this.url = `http://${Prometheus.SERVICE.name}.${ns}.svc:${Prometheus.SERVICE.port}`;
 
     new k8s.KubeStatefulSet(this, 'StatefulSet', {
       metadata: meta(name),
@@ -294,11 +296,11 @@ export class Prometheus extends Construct {
                   `--storage.tsdb.retention.size=${retentionSize}`,
                   '--web.enable-lifecycle',
                   ...(props.enableAdminApi ? ['--web.enable-admin-api'] : []),
-                  '--web.listen-address=:9090',
+                  `--web.listen-address=:${Prometheus.SERVICE.port}`,
                   ...(props.externalUrl ? [`--web.external-url=${props.externalUrl}`, '--web.route-prefix=/'] : []),
                 ],
                 ...(replicas > 1 ? { env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }] } : {}),
-                ports: [containerPort('web', 9090)],
+                ports: [containerPort('web', Prometheus.SERVICE.port)],
                 readinessProbe: httpProbe('/-/ready', 'web', 5),
                 livenessProbe: httpProbe('/-/healthy', 'web', 15, 6),
                 // Replaying a large WAL after a restart takes minutes; do not kill it meanwhile.
@@ -315,7 +317,7 @@ export class Prometheus extends Construct {
               configReloaderContainer({
                 image: reloaderImage,
                 resources: PROMETHEUS_DEFAULTS.reloaderResources,
-                reloadUrl: 'http://127.0.0.1:9090/-/reload',
+                reloadUrl: `http://127.0.0.1:${Prometheus.SERVICE.port}/-/reload`,
                 watch: [`--config-file=${CONFIG_DIR}/prometheus.yml`, `--watched-dir=${RULES_DIR}`],
                 mounts: [
                   { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
