@@ -88,7 +88,7 @@ export class MonitoringStack {
       externalLabels: { environment, ...config.prometheus?.externalLabels },
       externalUrl: config.prometheus?.externalUrl ?? ingress.urls.prometheus,
       serviceTargets: [ksm.scrapeTarget, nodeExporter.scrapeTarget, this.postgresExporter.scrapeTarget, this.alertmanager.scrapeTarget],
-      alertmanagers: [this.alertmanager.address],
+      alertmanagers: this.alertmanager.alertmanagers,
       ruleFiles,
     });
     // Rules are checked against the intervals they run with (once Prometheus has accepted those): a

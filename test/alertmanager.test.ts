@@ -377,10 +377,13 @@ describe('the Alertmanager construct', () => {
     expect(JSON.stringify(synth())).toBe(JSON.stringify(objects));
   });
 
-  test('exposes the address Prometheus sends alerts to', () => {
+  test('exposes the addresses Prometheus sends alerts to: the Service for one replica, every replica for a cluster', () => {
     const chart = new Chart(new App(), 't');
     const am = new Alertmanager(chart, 'alertmanager', { namespace: 'knowton-dev' });
     expect(am.address).toBe('alertmanager-service.knowton-dev.svc:9093');
+    expect(am.alertmanagers).toEqual(['alertmanager-service.knowton-dev.svc:9093']);
+    const cluster = new Alertmanager(new Chart(new App(), 't'), 'alertmanager', { namespace: 'knowton-prod', replicas: 3 });
+    expect(cluster.alertmanagers).toEqual([0, 1, 2].map((i) => `alertmanager-${i}.alertmanager-headless.knowton-prod.svc:9093`));
   });
 
   test('the Secret command lists the keys the config reads', () => {

@@ -88,8 +88,15 @@ export class Alertmanager extends Construct {
   static readonly CLUSTER_PORT = 9094;
   /** In-cluster URL of the web UI and API. */
   readonly url: string;
-  /** `host:port` for Prometheus's `alerting.alertmanagers` static config. */
+  /** `host:port` of the Service. */
   readonly address: string;
+  /**
+   * `host:port` of every replica, for Prometheus's `alerting.alertmanagers`: with several replicas,
+   * each one through the headless Service. Prometheus must send every alert to every replica (the
+   * cluster gossips silences and what it has notified, not alerts), so not through the Service,
+   * which would give each Prometheus one replica and lose its alerts with that replica.
+   */
+  readonly alertmanagers: readonly string[];
   /** The command that creates the receivers Secret, for the README. */
   readonly secretCommand: string;
   /** How Prometheus scrapes Alertmanager's own metrics (notification failures). */
@@ -167,6 +174,9 @@ export class Alertmanager extends Construct {
     });
     this.address = `${Alertmanager.SERVICE.name}.${ns}.svc:${Alertmanager.SERVICE.port}`;
     this.url = `http://${this.address}`;
+    this.alertmanagers = clustered
+      ? Array.from({ length: replicas }, (_, i) => `${name}-${i}.${HEADLESS_NAME}.${ns}.svc:${Alertmanager.SERVICE.port}`)
+      : [this.address];
     this.secretCommand = receiversSecretCommand(props);
     this.scrapeTarget = { jobName: name, namespace: ns, serviceName: Alertmanager.SERVICE.name, portName: 'web' };
 

@@ -72,6 +72,8 @@ export function localStackConfig(config: StackConfig, receiverUrl: string, timin
     ...config.alertmanager,
     pagerdutyUrl: `${receiverUrl}/pagerduty`,
     heartbeatUrl: `${receiverUrl}/heartbeat`,
+    // No SMTP server runs here (prod's email receiver would only fail, and raise AlertmanagerNotificationsFailing).
+    email: undefined,
   };
   if (!timings) return { ...config, alertmanager };
   const min = (a: Duration, b: Duration): Duration => (a.compare(b) <= 0 ? a : b);
@@ -117,17 +119,32 @@ export class LocalStack {
     readonly distDir: string,
     readonly exporter: DemoExporter,
     readonly receiver: NotificationReceiver,
-    readonly prometheus: Server,
-    readonly prometheusUrl: string,
-    readonly alertmanager: Server,
-    readonly alertmanagerUrl: string,
+    /** One Prometheus per replica of the configuration, and their URLs. */
+    readonly prometheus: readonly Server[],
+    readonly prometheusUrls: readonly string[],
+    /** One Alertmanager per replica of the configuration (a gossip cluster when several), and their URLs. */
+    readonly alertmanager: readonly Server[],
+    readonly alertmanagerUrls: readonly string[],
     /** The synthesized dashboards, by file name. */
     readonly dashboards: Readonly<Record<string, any>>,
     /** The interval Prometheus scrapes and evaluates at. */
     readonly interval: Duration,
   ) {}
 
-  /** Synthesizes, starts everything, and resolves when both servers are ready; on failure stops what it started. */
+  /** The first Prometheus. */
+  get prometheusUrl(): string {
+    return this.prometheusUrls[0];
+  }
+
+  /** The first Alertmanager. */
+  get alertmanagerUrl(): string {
+    return this.alertmanagerUrls[0];
+  }
+
+  /**
+   * Synthesizes, starts everything, and resolves when every server is ready; on failure stops what
+   * it started. As many Prometheus and Alertmanager servers run as the configuration has replicas.
+   */
   static async start(options: LocalStackOptions = {}): Promise<LocalStack> {
     const prometheusBin = binary('KNOWTON_PROMETHEUS_BIN', ['prometheus'], 'prometheus');
     const alertmanagerBin = binary('KNOWTON_ALERTMANAGER_BIN', ['prometheus-alertmanager', 'alertmanager'], 'prometheus-alertmanager');
@@ -143,6 +160,7 @@ export class LocalStack {
       synthesize(config, distDir);
       const objects = loadObjects(distDir);
       const namespace = config.namespace ?? 'knowton-dev';
+      const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
       const exporter = await DemoExporter.start({ scenario: options.scenario, namespace });
       started.push(exporter);
@@ -154,58 +172,87 @@ export class LocalStack {
       fs.writeFileSync(path.join(secrets, SECRET_KEYS.slackWebhookUrl), `${receiver.url}/slack\n`);
       fs.writeFileSync(path.join(secrets, SECRET_KEYS.pagerdutyRoutingKey), 'local-routing-key\n');
       const amConfig = writeAlertmanagerFiles(objects, amDir, secrets);
-      const amPort = await freePort(HOST);
-      const alertmanagerUrl = `http://${HOST}:${amPort}`;
-      const alertmanager = new Server(alertmanagerBin, [
-        `--config.file=${amConfig}`,
-        `--storage.path=${path.join(amDir, 'data')}`,
-        `--web.listen-address=${HOST}:${amPort}`,
-        `--web.external-url=${alertmanagerUrl}`,
-        // No gossip: one replica.
-        '--cluster.listen-address=',
-      ]);
-      started.push(alertmanager);
+      const amReplicas = range(config.alertmanager?.replicas ?? 1);
+      const amPorts = await Promise.all(amReplicas.map(() => freePort(HOST)));
+      const meshPorts = await Promise.all(amReplicas.map(() => freePort(HOST)));
+      const amAddresses = amPorts.map((port) => `${HOST}:${port}`);
+      const alertmanagerUrls = amAddresses.map((a) => `http://${a}`);
+      const alertmanager = amReplicas.map((i) => {
+        const server = new Server(alertmanagerBin, [
+          `--config.file=${amConfig}`,
+          `--storage.path=${path.join(amDir, `data-${i}`)}`,
+          `--web.listen-address=${amAddresses[i]}`,
+          `--web.external-url=${alertmanagerUrls[0]}`,
+          // A gossip cluster as in the StatefulSet, or none for one replica.
+          ...(amReplicas.length > 1
+            ? [
+                `--cluster.listen-address=${HOST}:${meshPorts[i]}`,
+                `--cluster.advertise-address=${HOST}:${meshPorts[i]}`,
+                ...meshPorts.map((p) => `--cluster.peer=${HOST}:${p}`),
+                // How long a replica waits per position for another's notification (15s by default).
+                ...(options.timings ? [`--cluster.peer-timeout=${options.timings.groupWait.toPromDuration()}`] : []),
+              ]
+            : ['--cluster.listen-address=']),
+        ]);
+        started.push(server);
+        return server;
+      });
 
-      // Prometheus, scraping the demo exporter and the local Alertmanager.
+      // Prometheus, scraping the demo exporter and the local Alertmanagers.
       const promDir = path.join(dir, 'prometheus');
       const rulesDir = path.join(promDir, 'rules');
       fs.mkdirSync(rulesDir, { recursive: true });
       const { config: promConfig, rules } = prometheusFiles(objects);
       for (const [f, text] of Object.entries(rules)) fs.writeFileSync(path.join(rulesDir, f), text);
-      const promPort = await freePort(HOST);
-      const prometheusUrl = `http://${HOST}:${promPort}`;
-      const local = localPrometheusConfig(promConfig, {
-        selfAddress: `${HOST}:${promPort}`,
-        rulesDir,
-        targets: {
-          ...exporter.targets,
-          alertmanager: [{ targets: [`${HOST}:${amPort}`], labels: { namespace, pod: 'alertmanager-0', node: exporter.node } }],
-        },
-        alertmanagers: [`${HOST}:${amPort}`],
+      const promReplicas = range(config.prometheus?.replicas ?? 1);
+      const promPorts = await Promise.all(promReplicas.map(() => freePort(HOST)));
+      const prometheusUrls = promPorts.map((port) => `http://${HOST}:${port}`);
+      const prometheus = promReplicas.map((i) => {
+        const local = localPrometheusConfig(promConfig, {
+          selfAddress: `${HOST}:${promPorts[i]}`,
+          rulesDir,
+          targets: {
+            ...exporter.targets,
+            alertmanager: amReplicas.map((j) => ({ targets: [amAddresses[j]], labels: { namespace, pod: `alertmanager-${j}`, node: exporter.node } })),
+          },
+          alertmanagers: amAddresses,
+        });
+        const mounted = withLocalServiceAccount(local, promDir);
+        // The service account's CA bundle, which in a cluster signs the kubelets' certificates, is here
+        // the demo cAdvisor's: Prometheus refuses a job whose ca_file is not a certificate.
+        for (const job of mounted.scrape_configs) {
+          if (job.tls_config?.ca_file) fs.writeFileSync(job.tls_config.ca_file, exporter.caCertificate);
+        }
+        const configFile = path.join(promDir, `prometheus-${i}.yml`);
+        fs.writeFileSync(configFile, stringify(mounted, { lineWidth: 0 }));
+        const server = new Server(
+          prometheusBin,
+          [
+            `--config.file=${configFile}`,
+            `--storage.tsdb.path=${path.join(promDir, `data-${i}`)}`,
+            `--web.listen-address=${HOST}:${promPorts[i]}`,
+            `--web.external-url=${prometheusUrls[i]}`,
+            '--web.enable-lifecycle',
+            // Prometheus 3 expands ${POD_NAME} in external labels (each replica names itself);
+            // Debian's 2.x needs this flag for it.
+            ...(JSON.stringify(promConfig.global?.external_labels ?? {}).includes('${') ? ['--enable-feature=expand-external-labels'] : []),
+            // Prometheus finds its Alertmanagers a few seconds after it starts evaluating; an alert
+            // that fired before is re-sent only after this delay (1m by default).
+            ...(options.timings ? [`--rules.alert.resend-delay=${options.timings.interval.toPromDuration()}`] : []),
+          ],
+          // What the StatefulSet sets from the pod's name.
+          { POD_NAME: `prometheus-${i}` },
+        );
+        started.push(server);
+        return server;
       });
-      const mounted = withLocalServiceAccount(local, promDir);
-      // The service account's CA bundle, which in a cluster signs the kubelets' certificates, is here
-      // the demo cAdvisor's: Prometheus refuses a job whose ca_file is not a certificate.
-      for (const job of mounted.scrape_configs) {
-        if (job.tls_config?.ca_file) fs.writeFileSync(job.tls_config.ca_file, exporter.caCertificate);
-      }
-      const promConfigFile = path.join(promDir, 'prometheus.yml');
-      fs.writeFileSync(promConfigFile, stringify(mounted, { lineWidth: 0 }));
-      const prometheus = new Server(prometheusBin, [
-        `--config.file=${promConfigFile}`,
-        `--storage.tsdb.path=${path.join(promDir, 'data')}`,
-        `--web.listen-address=${HOST}:${promPort}`,
-        `--web.external-url=${prometheusUrl}`,
-        '--web.enable-lifecycle',
-        // Prometheus finds its Alertmanagers a few seconds after it starts evaluating; an alert
-        // that fired before is re-sent only after this delay (1m by default).
-        ...(options.timings ? [`--rules.alert.resend-delay=${options.timings.interval.toPromDuration()}`] : []),
-      ]);
-      started.push(prometheus);
 
-      await Promise.all([alertmanager.ready(`${alertmanagerUrl}/-/ready`), prometheus.ready(`${prometheusUrl}/-/ready`)]);
+      await Promise.all([
+        ...alertmanager.map((s, i) => s.ready(`${alertmanagerUrls[i]}/-/ready`)),
+        ...prometheus.map((s, i) => s.ready(`${prometheusUrls[i]}/-/ready`)),
+      ]);
       const interval = config.prometheus?.scrapeInterval ?? Duration.seconds(15);
-      return new LocalStack(dir, ownsDir, distDir, exporter, receiver, prometheus, prometheusUrl, alertmanager, alertmanagerUrl, dashboardModels(distDir), interval);
+      return new LocalStack(dir, ownsDir, distDir, exporter, receiver, prometheus, prometheusUrls, alertmanager, alertmanagerUrls, dashboardModels(distDir), interval);
     } catch (err) {
       for (const s of started.reverse()) await s.stop().catch(() => undefined);
       if (ownsDir) fs.rmSync(dir, { recursive: true, force: true });
@@ -217,7 +264,7 @@ export class LocalStack {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await Promise.allSettled([this.prometheus.stop(), this.alertmanager.stop()]);
+    await Promise.allSettled([...this.prometheus, ...this.alertmanager].map((s) => s.stop()));
     await Promise.allSettled([this.exporter.stop(), this.receiver.stop()]);
     if (this.ownsDir) fs.rmSync(this.dir, { recursive: true, force: true });
   }

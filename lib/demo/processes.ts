@@ -45,8 +45,9 @@ export class Server {
   constructor(
     readonly cmd: string,
     args: string[],
+    env: Record<string, string> = {},
   ) {
-    this.proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     // A missing binary is reported by log() and by the readiness wait, not as an unhandled error.
     this.proc.on('error', (err) => (this.output += `${cmd}: ${err.message}\n`));
     this.proc.stdout!.on('data', (d) => (this.output += d));

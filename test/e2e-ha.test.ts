@@ -1,0 +1,92 @@
+/**
+ * End to end, highly available: the prod profile's two Prometheus replicas and three-replica
+ * Alertmanager gossip cluster, run locally by Debian's servers on 127.0.0.1 (see test/e2e.test.ts
+ * for what differs from a cluster). Each Prometheus sends every alert to every Alertmanager; the
+ * test proves the replicas name themselves, their `replica` label is dropped from alerts, and one
+ * incident gives one notification per receiver, not six.
+ *
+ * Also local only: Debian's Prometheus 2.x expands ${POD_NAME} in external labels with
+ * --enable-feature=expand-external-labels (Prometheus 3, the image, does it by default), prod's
+ * email receiver is left out (no SMTP server here), and with TEST_TIMINGS the Alertmanagers wait
+ * 1s per cluster position (--cluster.peer-timeout) instead of 15s before notifying in a peer's place.
+ */
+import { environmentConfig } from '../lib/config';
+import { getJson, LocalStack, Notification, sleep, TEST_TIMINGS, waitFor } from '../lib/demo';
+
+let stack: LocalStack;
+
+/**
+ * The two replicas scrape and evaluate on their own clocks, so for up to an interval or two one has
+ * seen the recovery and the other not. In production group_interval (5m) is far longer than that
+ * (15s intervals) and the cluster sends one resolved notification; with 1s grouping the alert would
+ * be seen to resolve, fire again and resolve. So group_interval stays a few intervals long here.
+ */
+const timings = { ...TEST_TIMINGS, groupInterval: TEST_TIMINGS.interval.times(5) };
+
+beforeAll(async () => {
+  stack = await LocalStack.start({ config: environmentConfig('prod'), timings });
+}, 30000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const place = (n: Notification): string => n.channel ?? n.via;
+
+test('two Prometheus and three Alertmanagers run, the Alertmanagers as one cluster', async () => {
+  expect(stack.prometheusUrls).toHaveLength(2);
+  expect(stack.alertmanagerUrls).toHaveLength(3);
+  const peers = await waitFor('the gossip cluster to form', async () => {
+    const statuses = await Promise.all(stack.alertmanagerUrls.map((u) => getJson(`${u}/api/v2/status`)));
+    return statuses.every((s) => s.cluster.status === 'ready' && s.cluster.peers.length === 3) ? statuses : undefined;
+  }, 20000);
+  expect(peers.map((s) => s.cluster.peers.length)).toEqual([3, 3, 3]);
+});
+
+test('each Prometheus names itself in the replica external label, and sends to every Alertmanager', async () => {
+  for (const [i, url] of stack.prometheusUrls.entries()) {
+    // /federate attaches the external labels to what it returns.
+    const text = await waitFor('a federated sample', async () => {
+      const t = await (await fetch(`${url}/federate?match[]=${encodeURIComponent('up{job="prometheus"}')}`)).text();
+      return t.includes('up{') ? t : undefined;
+    });
+    expect(text).toContain(`replica="prometheus-${i}"`);
+    expect(text).toContain('environment="prod"');
+    const ams = await waitFor('every Alertmanager to be discovered', async () => {
+      const active = (await getJson(`${url}/api/v1/alertmanagers`)).data.activeAlertmanagers as any[];
+      return active.length === 3 ? active : undefined;
+    });
+    expect(ams.map((a) => new URL(a.url).origin).sort()).toEqual([...stack.alertmanagerUrls].sort());
+  }
+});
+
+test('one incident, reported by both replicas to all three Alertmanagers, gives one notification per receiver', async () => {
+  stack.exporter.setScenario('database-down');
+  const where = ['#knowton-alerts', '#knowton-critical', 'pagerduty'];
+  await waitFor('PostgreSQLDown at every receiver', async () => {
+    const got = stack.receiver.about('PostgreSQLDown', 'firing');
+    return where.every((w) => got.some((n) => place(n) === w)) ? true : undefined;
+  }, 30000);
+  // Every Alertmanager holds the alert once: the two replicas' copies are one alert without `replica`.
+  for (const url of stack.alertmanagerUrls) {
+    const alerts = (await getJson(`${url}/api/v2/alerts?filter=${encodeURIComponent('alertname="PostgreSQLDown"')}`)) as any[];
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0].labels.replica).toBeUndefined();
+    expect(alerts[0].labels).toMatchObject({ environment: 'prod', severity: 'critical' });
+  }
+  // Long enough for the peers at positions 1 and 2 to have notified, had the first not done it.
+  await sleep(timings.groupWait.toMillis() * 4 + 2000);
+  const got = stack.receiver.about('PostgreSQLDown', 'firing').map(place).sort();
+  expect(got).toEqual([...where].sort());
+}, 60000);
+
+test('switching back resolves it once per receiver', async () => {
+  stack.exporter.setScenario('healthy');
+  const where = ['#knowton-alerts', '#knowton-critical', 'pagerduty'];
+  await waitFor('PostgreSQLDown resolved at every receiver', async () => {
+    const got = stack.receiver.about('PostgreSQLDown', 'resolved');
+    return where.every((w) => got.some((n) => place(n) === w)) ? true : undefined;
+  }, 30000);
+  await sleep(timings.groupInterval.toMillis() + 2000);
+  expect(stack.receiver.about('PostgreSQLDown', 'resolved').map(place).sort()).toEqual([...where].sort());
+}, 60000);
