@@ -5,7 +5,8 @@
  * - the test suite: `npm test` (tsc --noEmit, then jest), cold;
  * - on the demo data (the local stack of `npm run demo`, healthy scenario, 1s evaluations): the
  *   evaluation time of each rule group as Prometheus reports it, and the time of every dashboard's
- *   queries run one after another, as Grafana sends them when the dashboard opens.
+ *   queries run one after another as instant queries (Grafana sends range queries over the
+ *   dashboard's time range, which cost more as the data grows: these are a floor).
  * Medians over several runs, since these machines are noisy.
  */
 import { spawnSync } from 'child_process';

@@ -57,9 +57,18 @@ test('a missing server binary is named, with the package that brings it', async 
 describe('localStackConfig', () => {
   const dev = environmentConfig('dev');
 
-  test('points PagerDuty and the heartbeat at the receiver and changes nothing else without timings', () => {
+  test('points PagerDuty and the heartbeat at the receiver, leaves email out, and changes nothing else without timings', () => {
     const c = localStackConfig(dev, 'http://127.0.0.1:1');
     expect(c).toEqual({ ...dev, alertmanager: { pagerdutyUrl: 'http://127.0.0.1:1/pagerduty', heartbeatUrl: 'http://127.0.0.1:1/heartbeat' } });
+    const prod = environmentConfig('prod');
+    expect(prod.alertmanager?.email).toBeDefined();
+    expect(localStackConfig(prod, 'http://127.0.0.1:1').alertmanager?.email).toBeUndefined();
+    expect(localStackConfig(prod, 'http://127.0.0.1:1').alertmanager).toEqual({
+      ...prod.alertmanager,
+      email: undefined,
+      pagerdutyUrl: 'http://127.0.0.1:1/pagerduty',
+      heartbeatUrl: 'http://127.0.0.1:1/heartbeat',
+    });
   });
 
   test('with timings, caps every `for` and keeps the shorter ones and the thresholds of the profile', () => {
