@@ -8,6 +8,7 @@ import { checkQuery } from '../lib/promql';
 import { panelExpr } from '../lib/dashboards';
 import { ruleGroups } from '../rules';
 import { errorRatio, serviceHealth } from '../rules/service-health';
+import { cpuOfLimit } from '../rules/resources';
 
 // Grafana's schemas ship in the workspace's shared/ folder beside the checkout (CI lays it there too).
 const SCHEMAS = process.env.KNOWTON_GRAFANA_SCHEMAS ?? path.join(__dirname, '..', '..', 'shared', 'schemas', 'grafana');
@@ -155,7 +156,7 @@ describe('dashboards', () => {
   it('draws the HighErrorRate threshold on the error rate panel', () => {
     const highErrorRate = serviceHealth.alerts.find((a) => a.name === 'HighErrorRate')!;
     const panel = panelsOf(all['service-health-dashboard.json']).find((p) => p.title === 'Error rate')!;
-    expect(panel.targets![0].expr).toBe(errorRatio.query.expr);
+    expect(panel.targets![0].expr).toBe(`${errorRatio.query.expr}{service=~"$service"}`);
     const steps = panel.fieldConfig!.defaults.thresholds!.steps;
     expect(steps.map((s) => s.value)).toEqual([null, highErrorRate.thresholdMark()!.value]);
     expect(highErrorRate.thresholdMark()!.value).toBe(0.05);
@@ -175,14 +176,18 @@ describe('dashboards', () => {
     expect(exprs).toContain('sum by (service) (rate(http_request_duration_seconds_sum[$__rate_interval])) / sum by (service) (rate(http_request_duration_seconds_count[$__rate_interval]))');
     expect(exprs.some((e) => e.startsWith('topk(5, knowton_nfts_by_category'))).toBe(true);
     expect(exprs.some((e) => /^sum\(knowton_trading_volume_usd\{.*timeframe="24h".*\}\)$/.test(e))).toBe(true);
-    expect(exprs).toContain(errorRatio.query.expr);
+    expect(exprs).toContain(`${errorRatio.query.expr}{service=~"$service"}`);
   });
 
   describe('panelExpr', () => {
     it('puts $__rate_interval in place of every range window', () => {
       expect(panelExpr(errorRatio.source)).not.toMatch(/\[5m\]/);
       expect(panelExpr(errorRatio.source).match(/\[\$__rate_interval\]/g)).toHaveLength(2);
-      expect(panelExpr(errorRatio.query)).toBe(errorRatio.query.expr);
+    });
+
+    test('a recorded query whose level keeps the service label follows the service variable', () => {
+      expect(panelExpr(errorRatio.query)).toBe('service:http_requests_errors:ratio_rate5m{service=~"$service"}');
+      expect(panelExpr(cpuOfLimit.query)).toBe(cpuOfLimit.query.expr);
     });
   });
 

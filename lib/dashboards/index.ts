@@ -27,15 +27,21 @@ export const SELECTED_SERVICE: MatchValue = new RegExp('$service');
  * A panel's PromQL: the query's expression with every range window (`[5m]`) replaced by
  * `[$__rate_interval]`, so that rates follow the dashboard's time range and step. The typed builders
  * take a Duration window (what alerts need); dashboards only change it here, as text. A recorded
- * query (`errorRatio.query`) has no window and stays as it is.
+ * query (`errorRatio.query`) has no window; when its level (`service:...`, by the `level:metric:operations`
+ * naming convention) says its series keep the `service` label, it follows the service variable.
  */
 export function panelExpr(query: Query<Dimension>): string {
-  return query.expr.replace(/\[(?:\d+(?:ms|[smhdwy]))+\]/g, '[$__rate_interval]');
+  const recorded = /^([a-z_]+):[a-zA-Z0-9_:]+$/.exec(query.expr);
+  if (recorded && recorded[1].split('_').includes('service')) return `${query.expr}{service=~"$service"}`;
+  return query.expr.replace(WINDOW, '[$__rate_interval]');
 }
+
+const WINDOW = /\[(?:\d+(?:ms|[smhdwy]))+\]/g;
 
 /** A query's description as the panel shows it: its window became the rate interval. */
 function describe(query: Query<Dimension>): string {
-  return panelExpr(query) === query.expr ? query.description : query.description.replace(/ over \d+ (?:seconds?|minutes?|hours?|days?)/g, ' over the rate interval');
+  // A recorded query keeps the window it was recorded over.
+  return !query.expr.match(WINDOW) ? query.description : query.description.replace(/ over \d+ (?:seconds?|minutes?|hours?|days?)/g, ' over the rate interval');
 }
 
 /** One line of a panel: a query and how its series are named in the legend (`{{service}}`). */
