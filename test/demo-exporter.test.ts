@@ -204,12 +204,21 @@ describe('DemoExporter', () => {
     expect(total(pg2, 'pg_stat_database_numbackends')).toBeGreaterThan(15);
   });
 
+  test('service-down: the ai-service drops its scrapes, the others answer; healthy again restores it', async () => {
+    const ai = exporter.endpoints.find((e) => e.labels.service === 'ai-service')!;
+    exporter.setScenario('service-down');
+    await expect(fetch(ai.url)).rejects.toThrow();
+    expect((await fetch(backend().url)).status).toBe(200);
+    exporter.setScenario('healthy');
+    expect((await fetch(ai.url)).status).toBe(200);
+  });
+
   test('the control endpoint reports, switches, and rejects unknown names with 400', async () => {
     const get = await request(exporter.controlUrl);
     expect(get.status).toBe(200);
     const state = JSON.parse(get.body);
     expect(state.scenario).toBe('healthy');
-    expect(Object.keys(state.scenarios).sort()).toEqual(['database-down', 'error-spike', 'healthy', 'minting-stopped', 'slow-responses']);
+    expect(Object.keys(state.scenarios).sort()).toEqual(['database-down', 'error-spike', 'healthy', 'minting-stopped', 'service-down', 'slow-responses']);
     expect(state.scenarios['error-spike']).toMatch(/HighErrorRate/);
 
     const bad = await request(exporter.controlUrl, 'POST', 'meltdown');

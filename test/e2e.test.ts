@@ -10,7 +10,7 @@
  *
  * Alerts over a window (HighErrorRate and HighResponseTime read 5-minute rates) resolve only once
  * the spike has left their window, which this test does not wait for; resolution is proven on
- * LowNFTMintingRate and PostgreSQLDown.
+ * LowNFTMintingRate, PostgreSQLDown and ServiceDown.
  */
 import { LocalStack, Notification, TEST_TIMINGS, waitFor } from '../lib/demo';
 import { dashboardQueries, substituteGrafana } from '../lib/dashboards/queries';
@@ -129,6 +129,23 @@ describe('database down', () => {
     stack.exporter.setScenario('healthy');
     const got = await notified('PostgreSQLDown', 'resolved', ['#knowton-alerts', '#knowton-critical', 'pagerduty']);
     expect(got.find((n) => n.via === 'pagerduty')!.body).toMatchObject({ event_action: 'resolve' });
+  });
+});
+
+describe('service down', () => {
+  test('ServiceDown pages for the ai-service, with its pod, in #knowton-critical and PagerDuty', async () => {
+    stack.exporter.setScenario('service-down');
+    const got = await notified('ServiceDown', 'firing', ['#knowton-alerts', '#knowton-critical', 'pagerduty']);
+    for (const n of got) {
+      expect(n.labels).toMatchObject({ alertname: 'ServiceDown', severity: 'critical', service: 'ai-service', job: 'knowton-ai-service', namespace: 'knowton-dev' });
+      expect(n.labels.pod).toMatch(/^ai-service-/);
+    }
+    expect(stack.receiver.about('ServiceDown').filter((n) => n.labels.service !== 'ai-service')).toEqual([]);
+  });
+
+  test('it resolves once the pod answers again', async () => {
+    stack.exporter.setScenario('healthy');
+    await notified('ServiceDown', 'resolved', ['#knowton-alerts', '#knowton-critical', 'pagerduty']);
   });
 });
 

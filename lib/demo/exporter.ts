@@ -327,7 +327,12 @@ export class DemoExporter {
     };
     for (const app of this.apps) {
       const { service, name } = app.pod;
-      const base = await this.serve(metricsHandler(app.instruments.registry));
+      const handler = metricsHandler(app.instruments.registry);
+      const base = await this.serve((req, res) => {
+        // A pod that is down: the connection is dropped, as by a crashed process.
+        if (this.params.unavailable.includes(service)) req.socket.destroy();
+        else handler(req, res);
+      });
       // The labels the relabelling of the knowton-apps job derives from the pod.
       add(APP_JOB, `${base}/metrics`, { job: `knowton-${service}`, service, namespace: this.namespace, pod: name });
     }

@@ -7,7 +7,7 @@
  */
 import { cores, Cores, Bytes, mebibytes, milliseconds, percent, perSecond, Rate, Ratio, seconds, Seconds } from '../units';
 
-export type ScenarioName = 'healthy' | 'error-spike' | 'slow-responses' | 'minting-stopped' | 'database-down';
+export type ScenarioName = 'healthy' | 'error-spike' | 'slow-responses' | 'minting-stopped' | 'database-down' | 'service-down';
 
 /** Response times: most requests fall in `typical`, a `tailShare` of them in `tail` (uniformly). */
 export interface Latency {
@@ -48,6 +48,8 @@ export interface Scenario {
   };
   readonly cache: { readonly operations: Rate; readonly hits: Ratio };
   readonly kafka: { readonly messages: Rate; readonly errors: Ratio };
+  /** Services whose pod does not answer (its scrape fails, so `up` is 0). */
+  readonly unavailable: readonly string[];
 }
 
 /** Limits and requests every app container declares (kube_pod_container_resource_*). */
@@ -78,6 +80,7 @@ const HEALTHY: Scenario = {
   database: { up: true, backends: { knowton: 22, postgres: 3 }, maxConnections: 100, queryDuration: [milliseconds(1), milliseconds(8)] },
   cache: { operations: perSecond(30), hits: percent(90) },
   kafka: { messages: perSecond(5), errors: percent(0.1) },
+  unavailable: [],
 };
 
 export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
@@ -104,6 +107,11 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
     // HTTP traffic is left as it is: the demo isolates the database alerts.
     description: 'PostgreSQL is unreachable: PostgreSQLDown fires, and the business collectors fail (BusinessMetricsExporterFailing).',
     database: { ...HEALTHY.database, up: false },
+  },
+  'service-down': {
+    ...HEALTHY,
+    description: 'The ai-service pod stops answering: ServiceDown (critical) fires for it.',
+    unavailable: ['ai-service'],
   },
 };
 
