@@ -4,8 +4,10 @@
  * plus exporter-shaped endpoints), notifying a local stand-in for Slack, PagerDuty and the heartbeat.
  *
  * For this test only, the stack is synthesized with TEST_TIMINGS through StackConfig: scrape and
- * evaluation every 1s, every alert's `for` shortened to 2s, Alertmanager's group_wait and
- * group_interval 1s. Expressions, thresholds, windows, routes and templates are the ones in dist/.
+ * evaluation every 1s, every alert's `for` at most 2s, Alertmanager's group_wait and group_interval
+ * 1s, and Prometheus re-sending firing alerts every second (--rules.alert.resend-delay) since it finds
+ * its Alertmanager only after its first evaluations. Expressions, thresholds, windows, routes and
+ * templates are the ones in dist/.
  * Kubernetes discovery is swapped for static targets carrying the labels the relabelling gives.
  *
  * Alerts over a window (HighErrorRate and HighResponseTime read 5-minute rates) resolve only once
