@@ -4,10 +4,11 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { LocalStack, localStackConfig, TEST_TIMINGS } from '../lib/demo';
+import { parse } from 'yaml';
+import { alertmanagerFiles, dashboardModels, K8sObject, loadObjects, LocalStack, localStackConfig, prometheusFiles, TEST_TIMINGS } from '../lib/demo';
 import { environmentConfig } from '../lib/config';
 import { Duration } from '../lib/units';
-import { run, tempDir } from './helpers';
+import { run, synthTo, tempDir } from './helpers';
 
 /** Processes whose command line mentions `dir`. */
 function processesUsing(dir: string): string {
@@ -78,5 +79,48 @@ describe('localStackConfig', () => {
     expect(c.alerts!.Watchdog.for!.toString()).toBe(Duration.seconds(0).toString());
     expect(c.alerts!.HighDatabaseConnections.threshold).toBe(prod.alerts!.HighDatabaseConnections.threshold);
     expect(c.prometheus).toMatchObject({ replicas: 2, scrapeInterval: TEST_TIMINGS.interval, evaluationInterval: TEST_TIMINGS.interval });
+  });
+});
+
+describe('what the local stack runs is dist/ but for timings and endpoints', () => {
+  const committed = path.join(__dirname, '..', 'dist');
+  const local = synthTo(localStackConfig(environmentConfig('dev'), 'http://127.0.0.1:1', TEST_TIMINGS));
+  const committedObjects = loadObjects(committed);
+  const localObjects = loadObjects(local);
+
+  /** A deep copy without the keys `drop` names (at any depth). */
+  const without = (x: unknown, drop: (key: string, value: unknown) => boolean): unknown =>
+    JSON.parse(JSON.stringify(x), function (this: unknown, key: string, value: unknown) {
+      return key !== '' && drop(key, value) ? undefined : value;
+    });
+
+  test('the rule files differ only in `for`', () => {
+    const rules = (objects: K8sObject[]) =>
+      Object.fromEntries(Object.entries(prometheusFiles(objects).rules).map(([f, text]) => [f, without(parse(text), (k) => k === 'for')]));
+    expect(rules(localObjects)).toEqual(rules(committedObjects));
+    // and `for` did change, so the comparison above is not vacuous
+    expect(JSON.stringify(prometheusFiles(localObjects).rules)).not.toEqual(JSON.stringify(prometheusFiles(committedObjects).rules));
+  });
+
+  test('prometheus.yml differs only in the scrape and evaluation intervals', () => {
+    const intervals = ['scrape_interval', 'scrape_timeout', 'evaluation_interval'];
+    const config = (objects: K8sObject[]) => without(prometheusFiles(objects).config, (k) => intervals.includes(k));
+    expect(config(localObjects)).toEqual(config(committedObjects));
+  });
+
+  test('alertmanager.yml differs only in group timings, the PagerDuty endpoint and the heartbeat receiver', () => {
+    const normalized = (objects: K8sObject[]) => {
+      const am = parse(alertmanagerFiles(objects)['alertmanager.yml']);
+      // The Watchdog's route goes to the local heartbeat stand-in instead of the `null` receiver.
+      am.route.routes = am.route.routes.filter((r: any) => !r.matchers?.includes('alertname="Watchdog"'));
+      am.receivers = am.receivers.filter((r: any) => !['heartbeat', 'null'].includes(r.name));
+      return without(am, (k) => ['group_wait', 'group_interval', 'url'].includes(k));
+    };
+    expect(normalized(localObjects)).toEqual(normalized(committedObjects));
+    expect(alertmanagerFiles(localObjects)['knowton.tmpl']).toBe(alertmanagerFiles(committedObjects)['knowton.tmpl']);
+  });
+
+  test('the dashboards are the same', () => {
+    expect(dashboardModels(local)).toEqual(dashboardModels(committed));
   });
 });
