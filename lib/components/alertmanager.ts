@@ -12,19 +12,18 @@ import {
 import { Duration } from '../units';
 import { check, checkDnsLabel, checkImage, checkQuantity } from '../validate';
 import {
-  ResourceSpec,
   checksum,
-  componentLabels,
+  componentIdentity,
+  configReloaderContainer,
   containerPort,
+  dataVolumeClaim,
   httpProbe,
   imageTag,
   resources,
+  ResourceSpec,
   restrictedContainerSecurity,
   restrictedPodSecurity,
-  selectorLabels,
   spreadOverNodes,
-  configReloaderContainer,
-  dataVolumeClaim,
 } from './common';
 import { ServiceScrapeTarget } from './prometheus-config';
 
@@ -137,9 +136,7 @@ export class Alertmanager extends Construct {
     const files = alertmanagerConfigFiles(props, where);
 
     const name = 'alertmanager';
-    const labels = componentLabels(name, 'alerting', imageTag(image));
-    const selector = selectorLabels(name);
-    const meta = (n: string) => ({ name: n, namespace: ns, labels });
+    const { labels, selector, meta } = componentIdentity(name, 'alerting', image, ns);
 
     // No API access needed; an own account keeps the namespace default's permissions away from it.
     const sa = new k8s.KubeServiceAccount(this, 'ServiceAccount', {

@@ -29,6 +29,19 @@ export function selectorLabels(name: string): Record<string, string> {
   return { 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'knowton-monitoring' };
 }
 
+/**
+ * What every object of a component shares: its labels (version from the image tag), the pod
+ * selector, and metadata in its namespace (`null` for a cluster-scoped object).
+ */
+export function componentIdentity(name: string, component: string, image: string, namespace: string) {
+  const labels = componentLabels(name, component, imageTag(image));
+  return {
+    labels,
+    selector: selectorLabels(name),
+    meta: (n: string, ns: string | null = namespace) => ({ name: n, namespace: ns ?? undefined, labels }),
+  };
+}
+
 /** The tag of an image reference (`repo:tag` -> `tag`), used as the version label. */
 export function imageTag(image: string): string {
   const at = image.lastIndexOf(':');

@@ -4,16 +4,14 @@ import { stringify } from 'yaml';
 import { Duration } from '../units';
 import { check, checkDnsLabel, checkImage } from '../validate';
 import {
-  ResourceSpec,
   checksum,
-  componentLabels,
+  componentIdentity,
   containerPort,
   httpProbe,
-  imageTag,
   resources,
+  ResourceSpec,
   restrictedContainerSecurity,
   restrictedPodSecurity,
-  selectorLabels,
 } from './common';
 
 /** Fixed datasource uids: dashboards refer to them, so they must not change between installs. */
@@ -91,9 +89,7 @@ export class Grafana extends Construct {
     }
 
     const name = 'grafana';
-    const labels = componentLabels(name, 'dashboards', imageTag(image));
-    const selector = selectorLabels(name);
-    const meta = (n: string) => ({ name: n, namespace: ns, labels });
+    const { labels, selector, meta } = componentIdentity(name, 'dashboards', image, ns);
 
     const datasources = {
       apiVersion: 1,

@@ -2,15 +2,13 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { check, checkImage } from '../validate';
 import {
-  ResourceSpec,
-  componentLabels,
+  componentIdentity,
   containerPort,
   httpProbe,
-  imageTag,
   resources,
+  ResourceSpec,
   restrictedContainerSecurity,
   restrictedPodSecurity,
-  selectorLabels,
 } from './common';
 import { ServiceScrapeTarget } from './prometheus-config';
 
@@ -69,9 +67,7 @@ export class KubeStateMetrics extends Construct {
       'a list that includes pods: PodCrashLooping and the CPU/memory limit alerts read pod metrics');
 
     const name = 'kube-state-metrics';
-    const labels = componentLabels(name, 'exporter', imageTag(image));
-    const selector = selectorLabels(name);
-    const meta = (n: string, namespace: string | null = ns) => ({ name: n, namespace: namespace ?? undefined, labels });
+    const { labels, selector, meta } = componentIdentity(name, 'exporter', image, ns);
 
     const sa = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(name) });
     const byGroup = new Map<string, string[]>();

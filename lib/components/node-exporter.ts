@@ -2,15 +2,13 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { checkImage } from '../validate';
 import {
-  NOBODY,
-  ResourceSpec,
-  componentLabels,
+  componentIdentity,
   containerPort,
   httpProbe,
-  imageTag,
+  NOBODY,
   resources,
+  ResourceSpec,
   restrictedContainerSecurity,
-  selectorLabels,
 } from './common';
 import { ServiceScrapeTarget } from './prometheus-config';
 
@@ -48,9 +46,7 @@ export class NodeExporter extends Construct {
     checkImage(this.node.path, 'image', image);
 
     const name = 'node-exporter';
-    const labels = componentLabels(name, 'exporter', imageTag(image));
-    const selector = selectorLabels(name);
-    const meta = (n: string) => ({ name: n, namespace: ns, labels });
+    const { labels, selector, meta } = componentIdentity(name, 'exporter', image, ns);
 
     const sa = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: meta(name),

@@ -2,15 +2,13 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { checkDnsLabel, checkImage } from '../validate';
 import {
-  ResourceSpec,
-  componentLabels,
+  componentIdentity,
   containerPort,
   httpProbe,
-  imageTag,
   resources,
+  ResourceSpec,
   restrictedContainerSecurity,
   restrictedPodSecurity,
-  selectorLabels,
 } from './common';
 import { ServiceScrapeTarget } from './prometheus-config';
 
@@ -55,9 +53,7 @@ export class PostgresExporter extends Construct {
     checkDnsLabel(where, 'dsnSecretName', this.dsnSecret.name);
 
     const name = 'postgres-exporter';
-    const labels = componentLabels(name, 'exporter', imageTag(image));
-    const selector = selectorLabels(name);
-    const meta = (n: string) => ({ name: n, namespace: ns, labels });
+    const { labels, selector, meta } = componentIdentity(name, 'exporter', image, ns);
 
     const sa = new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: meta(name),

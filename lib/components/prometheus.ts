@@ -4,18 +4,16 @@ import { stringify } from 'yaml';
 import { Duration } from '../units';
 import { check, checkDnsLabel, checkImage, checkQuantity } from '../validate';
 import {
-  ResourceSpec,
-  componentLabels,
+  componentIdentity,
+  configReloaderContainer,
   containerPort,
+  dataVolumeClaim,
   httpProbe,
-  imageTag,
   resources,
+  ResourceSpec,
   restrictedContainerSecurity,
   restrictedPodSecurity,
-  selectorLabels,
   spreadOverNodes,
-  configReloaderContainer,
-  dataVolumeClaim,
 } from './common';
 import { ServiceScrapeTarget, renderPrometheusConfig } from './prometheus-config';
 
@@ -187,9 +185,7 @@ export class Prometheus extends Construct {
     this.evaluationInterval = evaluationInterval;
 
     const name = 'prometheus';
-    const labels = componentLabels(name, 'server', imageTag(image));
-    const selector = selectorLabels(name);
-    const meta = (n: string, namespace: string | null = ns) => ({ name: n, namespace: namespace ?? undefined, labels });
+    const { labels, selector, meta } = componentIdentity(name, 'server', image, ns);
 
     const sa = new k8s.KubeServiceAccount(this, 'ServiceAccount', { metadata: meta(name) });
 
