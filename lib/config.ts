@@ -10,6 +10,7 @@ import type { KubeStateMetricsProps } from './components/kube-state-metrics';
 import type { NodeExporterProps } from './components/node-exporter';
 import type { PostgresExporterProps } from './components/postgres-exporter';
 import type { PrometheusProps } from './components/prometheus';
+import type { NamespaceMode, PodSecurityLevel } from './components/namespace';
 
 import type { AlertOverride } from './alerting';
 import { count } from './units';
@@ -39,8 +40,22 @@ export interface NetworkSettings {
 export interface StackConfig {
   /** Environment name, stamped on every series as the `environment` external label. @default 'dev' */
   readonly environment?: string;
-  /** Namespace of every object of the stack but node-exporter. Pod Security level `restricted`. @default 'knowton-dev' */
+  /** Namespace of every object of the stack but node-exporter. @default 'knowton-dev' */
   readonly namespace?: string;
+  /**
+   * Whether the KnowTon applications run in `namespace` too (`shared-with-apps`, the spec's layout) or it is
+   * the stack's own (`dedicated`). Shared: the NetworkPolicies select only the stack's pods and the Namespace
+   * gets Pod Security warn/audit `restricted` but no `enforce`. Dedicated: every pod of the namespace is denied
+   * by default and `restricted` is enforced.
+   * @default 'shared-with-apps'
+   */
+  readonly namespaceMode?: NamespaceMode;
+  /**
+   * Pod Security level enforced on `namespace`. Shared: only a level the applications are known to meet
+   * (`baseline`, `privileged`), never `restricted`.
+   * @default 'restricted' when dedicated, none when shared
+   */
+  readonly podSecurityEnforce?: PodSecurityLevel;
   /** Namespace of node-exporter, which needs host access and so the `privileged` level. @default '<namespace>-node-exporter' */
   readonly hostNamespace?: string;
   /** Further namespaces whose annotated application pods are scraped. @default [] (only `namespace`) */

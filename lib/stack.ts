@@ -38,15 +38,21 @@ export class MonitoringStack {
     const chart = (name: string) => new Chart(app, name, { disableResourceNameHashes: true });
 
     const namespaces = chart('00-namespace');
-    const namespace = new MonitoringNamespace(namespaces, 'namespace', { name: config.namespace }).name;
+    const mainNamespace = new MonitoringNamespace(namespaces, 'namespace', {
+      name: config.namespace,
+      mode: config.namespaceMode,
+      enforce: config.podSecurityEnforce,
+    });
+    const namespace = mainNamespace.name;
     // node-exporter needs host namespaces and paths, which only the `privileged` level admits; it gets a
-    // namespace of its own so that everything else stays under `restricted`.
+    // namespace of its own (always the stack's own), so the stack's other pods never need that level.
     const hostNamespace = new MonitoringNamespace(namespaces, 'host-namespace', {
       name: config.hostNamespace ?? `${namespace}-node-exporter`,
-      podSecurity: 'privileged',
+      mode: 'dedicated',
+      enforce: 'privileged',
     }).name;
     check(hostNamespace !== namespace, 'StackConfig', 'hostNamespace', hostNamespace,
-      `a namespace other than ${namespace}, which enforces the restricted Pod Security level`);
+      `a namespace other than ${namespace}: node-exporter's namespace admits privileged pods and is the stack's own`);
     this.namespace = namespace;
     this.hostNamespace = hostNamespace;
 
@@ -159,6 +165,14 @@ export class MonitoringStack {
         ports: [{ port: net.postgresPort ?? 5432 }],
         why: 'postgres-exporter queries PostgreSQL',
       },
+      // Many CNIs match ipBlock against addresses outside the pod network only: a PostgreSQL pod beside the
+      // applications needs a pod peer.
+      {
+        from: { app: 'postgres-exporter', namespace },
+        to: { namespaces: watched },
+        ports: [{ port: net.postgresPort ?? 5432 }],
+        why: 'postgres-exporter queries a PostgreSQL pod in the watched namespaces',
+      },
     ];
     for (const rw of config.prometheus?.remoteWrite ?? []) {
       const url = new URL(rw.url);
@@ -169,6 +183,12 @@ export class MonitoringStack {
         why: `remote_write to ${url.host}`,
       });
     }
-    new NetworkPolicies(chart('network-policies'), 'network-policies', { namespaces: [namespace, hostNamespace], flows });
+    new NetworkPolicies(chart('network-policies'), 'network-policies', {
+      namespaces: [
+        { name: namespace, shared: mainNamespace.mode === 'shared-with-apps' },
+        { name: hostNamespace, shared: false },
+      ],
+      flows,
+    });
   }
 }

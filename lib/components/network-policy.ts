@@ -2,10 +2,14 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { componentLabels, selectorLabels } from './common';
 
-/** Pods of one component of the stack (`app.kubernetes.io/name`) in a namespace. */
+/**
+ * Pods of one component of the stack (`app.kubernetes.io/name`) in a namespace, or, with `podLabels`, pods
+ * that are not the stack's but need a policy of its own (cert-manager's solver pods); `app` then names the policy.
+ */
 export interface Component {
   readonly app: string;
   readonly namespace: string;
+  readonly podLabels?: Record<string, string>;
 }
 
 /** Who is at one end of a flow. */
@@ -32,20 +36,34 @@ export interface Flow {
   readonly why: string;
 }
 
+/** A namespace that gets a default-deny policy. */
+export interface PolicyNamespace {
+  readonly name: string;
+  /**
+   * Whether application pods share it: then default deny covers only the stack's pods (label
+   * `app.kubernetes.io/part-of: knowton-monitoring`), since the stack knows nothing of the applications' flows.
+   */
+  readonly shared: boolean;
+}
+
+/** The label every pod of the stack carries and no application pod does. */
+export const STACK_POD_LABEL = { 'app.kubernetes.io/part-of': 'knowton-monitoring' };
+
 export interface NetworkPoliciesProps {
   /** Namespaces that get a default-deny policy. */
-  readonly namespaces: readonly string[];
+  readonly namespaces: readonly PolicyNamespace[];
   /** Every flow the stack needs; nothing else is allowed to or from its pods. */
   readonly flows: readonly Flow[];
 }
 
 const isComponent = (p: Peer): p is Component => 'app' in p;
 const sameComponent = (a: Component, b: Component) => a.app === b.app && a.namespace === b.namespace;
+const podLabelsOf = (c: Component) => c.podLabels ?? selectorLabels(c.app);
 const NS_LABEL = 'kubernetes.io/metadata.name';
 
 function toPeer(p: Peer): k8s.NetworkPolicyPeer {
   if (isComponent(p)) {
-    return { namespaceSelector: { matchLabels: { [NS_LABEL]: p.namespace } }, podSelector: { matchLabels: selectorLabels(p.app) } };
+    return { namespaceSelector: { matchLabels: { [NS_LABEL]: p.namespace } }, podSelector: { matchLabels: podLabelsOf(p) } };
   }
   if ('namespaces' in p) {
     return { namespaceSelector: { matchExpressions: [{ key: NS_LABEL, operator: 'In', values: [...p.namespaces] }] } };
@@ -59,8 +77,8 @@ function toPorts(ports: readonly Port[]): k8s.NetworkPolicyPort[] | undefined {
 }
 
 /**
- * Default deny in every namespace of the stack, then one policy per component that allows exactly the
- * flows that start or end at it. The flows are declared in one list (see MonitoringStack), so a reviewer
+ * Default deny for the stack's pods in every namespace of the stack (every pod of a namespace that is the
+ * stack's own), then one policy per component that allows exactly the flows that start or end at it. The flows are declared in one list (see MonitoringStack), so a reviewer
  * reads the whole traffic matrix in one place.
  */
 export class NetworkPolicies extends Construct {
@@ -68,9 +86,9 @@ export class NetworkPolicies extends Construct {
     super(scope, id);
     const labels = componentLabels('network-policy', 'network-policy', 'v1');
     for (const ns of props.namespaces) {
-      new k8s.KubeNetworkPolicy(this, `default-deny-${ns}`, {
-        metadata: { name: 'default-deny', namespace: ns, labels },
-        spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+      new k8s.KubeNetworkPolicy(this, `default-deny-${ns.name}`, {
+        metadata: { name: ns.shared ? 'default-deny-monitoring' : 'default-deny', namespace: ns.name, labels },
+        spec: { podSelector: ns.shared ? { matchLabels: STACK_POD_LABEL } : {}, policyTypes: ['Ingress', 'Egress'] },
       });
     }
 
@@ -87,8 +105,9 @@ export class NetworkPolicies extends Construct {
       new k8s.KubeNetworkPolicy(this, `${c.namespace}-${c.app}`, {
         metadata: { name: c.app, namespace: c.namespace, labels, annotations: { 'knowton.io/flows': why.join('; ') } },
         spec: {
-          podSelector: { matchLabels: selectorLabels(c.app) },
-          policyTypes: ['Ingress', 'Egress'],
+          podSelector: { matchLabels: podLabelsOf(c) },
+          // The stack's pods are isolated both ways; foreign pods only in the directions the stack allows.
+          policyTypes: c.podLabels ? [...(ingress.length ? ['Ingress'] : []), ...(egress.length ? ['Egress'] : [])] : ['Ingress', 'Egress'],
           ingress: ingress.map((f) => ({ from: [toPeer(f.from)], ports: toPorts(f.ports) })),
           egress: egress.map((f) => ({ to: [toPeer(f.to)], ports: toPorts(f.ports) })),
         },
