@@ -13,7 +13,9 @@ import type { PrometheusProps } from './components/prometheus';
 import type { NamespaceMode, PodSecurityLevel } from './components/namespace';
 
 import type { AlertOverride } from './alerting';
+import { INGRESS_DEFAULTS, UI_NAMES } from './components/ingress';
 import { count } from './units';
+import { ConfigError } from './validate';
 
 type Settings<P> = Omit<P, 'namespace'>;
 
@@ -85,8 +87,9 @@ export interface StackConfig {
  * written to dist/<name>/ (`kubectl apply -f dist/prod`). What differs is stated here and nowhere else.
  */
 export const ENVIRONMENTS: Readonly<Record<string, StackConfig>> = {
-  // The spec's deployment, with its routing as written: critical alerts page through PagerDuty.
-  dev: { environment: 'dev', namespace: 'knowton-dev' },
+  // The spec's deployment, with its routing as written: critical alerts page through PagerDuty. Its own
+  // sub-domain, so that its UIs and the links in its notifications never open production's.
+  dev: { environment: 'dev', namespace: 'knowton-dev', ingress: { domain: 'dev.knowton.io' } },
   staging: {
     environment: 'staging',
     namespace: 'knowton-staging',
@@ -122,12 +125,48 @@ export const ENVIRONMENTS: Readonly<Record<string, StackConfig>> = {
 
 export const DEFAULT_ENVIRONMENT = 'dev';
 
-/** Every profile, the default first: the order `npm run synth` writes them in (default at the top of dist/). */
+/** Every profile, the default first: the order `npm run synth` writes them in (default at the top of dist/). Throws a ConfigError if two share a host or URL. */
 export function allEnvironments(): Record<string, StackConfig> {
-  return {
+  const all = {
     [DEFAULT_ENVIRONMENT]: ENVIRONMENTS[DEFAULT_ENVIRONMENT],
     ...Object.fromEntries(Object.entries(ENVIRONMENTS).filter(([name]) => name !== DEFAULT_ENVIRONMENT)),
   };
+  checkEnvironmentsApart(all);
+  return all;
+}
+
+/**
+ * The Ingress hosts of a profile and the external URLs that its UIs and notifications link to (Prometheus's
+ * generator links, Alertmanager's silence links, Grafana's root URL), as the stack derives them.
+ */
+export function publicEndpoints(config: StackConfig): { hosts: string[]; urls: string[] } {
+  const domain = config.ingress?.domain ?? INGRESS_DEFAULTS.domain;
+  const scheme = config.ingress?.tls === false ? 'http' : 'https';
+  const hosts = UI_NAMES.map((ui) => `${ui}.${domain}`);
+  const urls = hosts.map((h) => `${scheme}://${h}`);
+  if (config.prometheus?.externalUrl !== undefined) urls[UI_NAMES.indexOf('prometheus')] = config.prometheus.externalUrl;
+  return { hosts, urls };
+}
+
+/**
+ * Each environment runs in its own cluster: two profiles with one host would fight over its DNS name and
+ * certificate, and one's notifications would link to the other's UIs. Throws a ConfigError naming both.
+ */
+export function checkEnvironmentsApart(environments: Readonly<Record<string, StackConfig>>): void {
+  const owner = new Map<string, string>();
+  for (const [name, config] of Object.entries(environments)) {
+    const { hosts, urls } = publicEndpoints(config);
+    const claimed = [...new Set([...hosts, ...urls.map((u) => new URL(u).host)])];
+    for (const host of claimed) {
+      const other = owner.get(host);
+      if (other !== undefined && other !== name) {
+        throw new ConfigError(`ENVIRONMENTS.${name}`, 'ingress.domain', config.ingress?.domain ?? INGRESS_DEFAULTS.domain,
+          `a domain of its own: ${other} already serves ${host}; give each environment its own hosts and external URLs ` +
+          '(e.g. dev.knowton.io, staging.knowton.io, knowton.io)');
+      }
+      owner.set(host, name);
+    }
+  }
 }
 
 /** The profile for `name`, or an error listing the ones that exist. */

@@ -118,6 +118,8 @@ describe('database down', () => {
     const got = await notified('PostgreSQLDown', 'firing', ['#knowton-alerts', '#knowton-critical', 'pagerduty']);
     for (const n of got) {
       expect(n.labels).toMatchObject({ alertname: 'PostgreSQLDown', severity: 'critical', job: 'postgres-exporter', namespace: 'knowton-dev', environment: 'dev' });
+      // The Slack title and the PagerDuty summary name the environment Prometheus stamped on the alert.
+      expect(n.title).toMatch(/^\[dev\] \[FIRING:1\] PostgreSQLDown\b/);
     }
     expect(got.find((n) => n.via === 'pagerduty')!.body).toMatchObject({ routing_key: 'local-routing-key', event_action: 'trigger' });
   });

@@ -109,9 +109,9 @@ describe('no credentials in dist/', () => {
 describe('Ingress', () => {
   const ingresses = () => objects.filter((o) => o.kind === 'Ingress');
 
-  test('networking.k8s.io/v1 with the spec hosts and the v1 backend form', () => {
+  test("networking.k8s.io/v1 with the spec's hosts under dev's own sub-domain, and the v1 backend form", () => {
     const hosts = ingresses().flatMap((i) => i.spec.rules.map((r: any) => r.host)).sort();
-    expect(hosts).toEqual(expect.arrayContaining(['grafana.knowton.io', 'prometheus.knowton.io']));
+    expect(hosts).toEqual(['alertmanager.dev.knowton.io', 'grafana.dev.knowton.io', 'prometheus.dev.knowton.io']);
     for (const i of ingresses()) {
       expect(i.apiVersion).toBe('networking.k8s.io/v1');
       expect(i.spec.ingressClassName).toBe('nginx');

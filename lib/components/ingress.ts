@@ -40,6 +40,9 @@ export interface MonitoringIngressProps {
   readonly auth?: IngressAuth;
 }
 
+/** The UIs the stack exposes, each on `<name>.<domain>`. */
+export const UI_NAMES = ['prometheus', 'grafana', 'alertmanager'] as const;
+
 export const INGRESS_DEFAULTS = {
   domain: 'knowton.io',
   ingressClassName: 'nginx',

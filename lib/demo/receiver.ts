@@ -13,7 +13,7 @@ export interface Notification {
   readonly status: 'firing' | 'resolved';
   /** The Slack channel; undefined for PagerDuty and the heartbeat. */
   readonly channel?: string;
-  /** The group's title, as the message shows it (`[FIRING:1] HighErrorRate (backend) warning`). */
+  /** The group's title, as the message shows it (`[dev] [FIRING:1] HighErrorRate (backend) warning`). */
   readonly title: string;
   /**
    * The group's common labels: for Slack and PagerDuty, read back from the message's silence
@@ -35,7 +35,7 @@ function parse(via: Via, body: any): Omit<Notification, 'receivedAt' | 'body' | 
     case 'slack': {
       const a = body.attachments?.[0] ?? {};
       const link = /Silence: (\S+)/.exec(a.text ?? '')?.[1] ?? '';
-      return { status: /^\[RESOLVED/.test(a.title) ? 'resolved' : 'firing', channel: body.channel, title: a.title, labels: link ? silenceLinkLabels(link) : {} };
+      return { status: /^(\[[a-z0-9-]+\] )?\[RESOLVED/.test(a.title) ? 'resolved' : 'firing', channel: body.channel, title: a.title, labels: link ? silenceLinkLabels(link) : {} };
     }
     case 'pagerduty': {
       const link = body.payload?.custom_details?.silence_url ?? '';
