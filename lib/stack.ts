@@ -60,9 +60,24 @@ export class MonitoringStack {
       namespace,
       ...config.ingress,
       uis: [
-        { name: 'prometheus', serviceName: Prometheus.SERVICE.name, servicePort: Prometheus.SERVICE.port, needsAuth: true },
+        {
+          name: 'prometheus',
+          serviceName: Prometheus.SERVICE.name,
+          servicePort: Prometheus.SERVICE.port,
+          needsAuth: true,
+          paths: Prometheus.UI_PATHS,
+          forbiddenPaths: Prometheus.FORBIDDEN_PATHS,
+        },
+        // Grafana has its own login and authorizes its admin API itself: all of it is routed.
         { name: 'grafana', serviceName: Grafana.SERVICE.name, servicePort: Grafana.SERVICE.port, needsAuth: false },
-        { name: 'alertmanager', serviceName: Alertmanager.SERVICE.name, servicePort: Alertmanager.SERVICE.port, needsAuth: true },
+        {
+          name: 'alertmanager',
+          serviceName: Alertmanager.SERVICE.name,
+          servicePort: Alertmanager.SERVICE.port,
+          needsAuth: true,
+          paths: Alertmanager.UI_PATHS,
+          forbiddenPaths: Alertmanager.FORBIDDEN_PATHS,
+        },
       ],
     });
     this.ingress = ingress;

@@ -10,6 +10,7 @@ import {
   requiredSecretKeys,
 } from '../alertmanager';
 import { Duration } from '../units';
+import type { IngressPath } from './ingress';
 import { check, checkDnsLabel, checkImage, checkQuantity } from '../validate';
 import {
   checksum,
@@ -83,6 +84,18 @@ export function receiversSecretCommand(props: AlertmanagerProps): string {
 export class Alertmanager extends Construct {
   /** The Service of the UI and the API, and its port (also the container's). */
   static readonly SERVICE = { name: 'alertmanager-service', port: 9093 } as const;
+  /**
+   * What the Ingress routes: the UI (`/`, its script, icon and `/lib` assets) and the v2 API it calls, silences
+   * included (users create and expire them). An Ingress cannot restrict methods: `POST /api/v2/alerts` stays
+   * reachable to authenticated users. Not `/-/reload` nor `/metrics`.
+   */
+  static readonly UI_PATHS: readonly IngressPath[] = [
+    ...['/', '/script.js', '/favicon.ico'].map((path) => ({ path, pathType: 'Exact' as const })),
+    ...['/lib', '/api/v2/status', '/api/v2/alerts', '/api/v2/silences', '/api/v2/silence', '/api/v2/receivers']
+      .map((path) => ({ path, pathType: 'Prefix' as const })),
+  ];
+  /** Paths the Ingress must never route: checked against UI_PATHS at synth. */
+  static readonly FORBIDDEN_PATHS = ['/-/reload', '/-/quit', '/metrics'];
   /** The port the replicas gossip on, TCP and UDP. */
   static readonly CLUSTER_PORT = 9094;
   /** In-cluster URL of the web UI and API. */

@@ -3,6 +3,31 @@ import { k8s } from 'cdk8s-plus-28';
 import { check, checkDnsLabel } from '../validate';
 import { componentLabels } from './common';
 
+/** One path of an Ingress rule (networking.k8s.io/v1 HTTPIngressPath, without the backend). */
+export interface IngressPath {
+  readonly path: string;
+  readonly pathType: 'Exact' | 'Prefix';
+}
+
+const elements = (p: string) => p.split('/').filter((e) => e !== '');
+
+/**
+ * Which of `paths` serves `requestPath` under the Ingress v1 rules: `Exact` matches the path as is; `Prefix`
+ * matches element by element of the `/`-separated path (`/api/v1/label` matches `/api/v1/label/job/values`, not
+ * `/api/v1/labels`; a trailing slash is ignored); the longest matching path wins, `Exact` before `Prefix` on a tie.
+ * Undefined when none matches (the controller answers 404 without reaching the Service).
+ */
+export function matchIngressPath(paths: readonly IngressPath[], requestPath: string): IngressPath | undefined {
+  const request = elements(requestPath);
+  const matches = paths.filter((p) => p.pathType === 'Exact'
+    ? p.path === requestPath
+    : elements(p.path).every((e, i) => request[i] === e));
+  return matches.sort((a, b) => b.path.length - a.path.length || (a.pathType === 'Exact' ? -1 : 0) - (b.pathType === 'Exact' ? -1 : 0))[0];
+}
+
+/** The Ingress paths that expose a whole server. */
+export const ALL_PATHS: readonly IngressPath[] = [{ path: '/', pathType: 'Prefix' }];
+
 /** One UI exposed through the Ingress. */
 export interface ExposedUi {
   /** Sub-domain, e.g. `grafana` for grafana.<domain>. */
@@ -12,6 +37,10 @@ export interface ExposedUi {
   readonly servicePort: number;
   /** Whether the UI has no login of its own and must be put behind the Ingress's authentication. */
   readonly needsAuth: boolean;
+  /** The paths routed to the Service: what a user of the UI needs. @default ALL_PATHS (`/`, Prefix) */
+  readonly paths?: readonly IngressPath[];
+  /** Request paths that must not be routed (lifecycle and admin endpoints); a path list that routes one fails synth. @default [] */
+  readonly forbiddenPaths?: readonly string[];
 }
 
 /** Authentication in front of the UIs that have none of their own. */
@@ -84,6 +113,15 @@ export class MonitoringIngress extends Construct {
     for (const ui of props.uis) {
       const host = `${ui.name}.${domain}`;
       check(DNS_NAME.test(host), where, `uis.${ui.name}`, host, 'a DNS name');
+      const paths = ui.paths ?? ALL_PATHS;
+      for (const p of paths) {
+        check(p.path.startsWith('/') && ['Exact', 'Prefix'].includes(p.pathType), where, `uis.${ui.name}.paths`, p,
+          'a path starting with / and pathType Exact or Prefix');
+      }
+      for (const f of ui.forbiddenPaths ?? []) {
+        const hit = matchIngressPath(paths, f);
+        check(hit === undefined, where, `uis.${ui.name}.paths`, hit, `paths that do not route ${f} (a lifecycle or admin endpoint, never for the UI's users)`);
+      }
       const tlsSecret = `${ui.name}-tls`;
       const annotations: Record<string, string> = {};
       if (tls) annotations['nginx.ingress.kubernetes.io/force-ssl-redirect'] = 'true';
@@ -107,13 +145,11 @@ export class MonitoringIngress extends Construct {
             {
               host,
               http: {
-                paths: [
-                  {
-                    path: '/',
-                    pathType: 'Prefix',
-                    backend: { service: { name: ui.serviceName, port: { number: ui.servicePort } } },
-                  },
-                ],
+                paths: paths.map((p) => ({
+                  path: p.path,
+                  pathType: p.pathType,
+                  backend: { service: { name: ui.serviceName, port: { number: ui.servicePort } } },
+                })),
               },
             },
           ],

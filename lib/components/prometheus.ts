@@ -16,6 +16,7 @@ import {
   spreadOverNodes,
 } from './common';
 import { ServiceScrapeTarget, renderPrometheusConfig } from './prometheus-config';
+import type { IngressPath } from './ingress';
 
 /** Where to send a copy of every sample, for long-term storage past one Prometheus (Thanos Receive, Mimir, ...). */
 export interface RemoteWrite {
@@ -110,6 +111,24 @@ const DATA_DIR = '/prometheus';
 export class Prometheus extends Construct {
   /** The Service the UI, the API and Grafana use, and its port (also the container's). */
   static readonly SERVICE = { name: 'prometheus-service', port: 9090 } as const;
+  /**
+   * What the Ingress routes: the UI's pages and assets and the read APIs they call, for Prometheus 3 (the
+   * image's Mantine UI) and 2.x (React under /static, the classic UI under /classic). Not the lifecycle
+   * (`/-/quit`, `/-/reload`: `--web.enable-lifecycle` is on for the config-reloader), the admin API, `/federate`,
+   * remote read/write or `/metrics`; port-forward for those.
+   */
+  static readonly UI_PATHS: readonly IngressPath[] = [
+    { path: '/', pathType: 'Exact' },
+    ...['/query', '/graph', '/alerts', '/targets', '/rules', '/status', '/config', '/flags', '/tsdb-status', '/service-discovery',
+      '/alertmanager-discovery', '/agent', '/classic', '/assets', '/static'].map((path) => ({ path, pathType: 'Prefix' as const })),
+    ...['/favicon.ico', '/favicon.svg', '/manifest.json'].map((path) => ({ path, pathType: 'Exact' as const })),
+    ...['query', 'query_range', 'query_exemplars', 'series', 'labels', 'label', 'metadata', 'targets', 'scrape_pools', 'rules',
+      'alerts', 'alertmanagers', 'status', 'format_query', 'parse_query', 'notifications']
+      .map((api) => ({ path: `/api/v1/${api}`, pathType: 'Prefix' as const })),
+  ];
+  /** Paths the Ingress must never route: checked against UI_PATHS at synth. */
+  static readonly FORBIDDEN_PATHS = ['/-/quit', '/-/reload', '/api/v1/admin/tsdb/delete_series', '/api/v1/admin/tsdb/snapshot',
+    '/api/v1/admin/tsdb/clean_tombstones', '/federate', '/api/v1/write', '/api/v1/read'];
   /** In-cluster address of the web UI and API. */
   readonly url: string;
   readonly scrapeInterval: Duration;
