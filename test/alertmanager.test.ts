@@ -23,12 +23,14 @@ import { Alertmanager, AlertmanagerProps, receiversSecretCommand } from '../lib/
 import { Duration } from '../lib/units';
 import { ConfigError } from '../lib/validate';
 import { run, tempDir } from './helpers';
+import { withUrlFilesAsUrls } from '../lib/demo/dist';
 
 /** Writes the config directory for `props` (alertmanager.yml + template) under a fresh temp dir. */
 function writeConfig(props: AlertmanagerConfigProps = {}): string {
   const dir = tempDir('knowton-am-');
   const files = alertmanagerConfigFiles({ ...props, configDir: dir, secretsDir: path.join(dir, 'secrets') });
-  for (const [f, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), text);
+  // amtool 0.25 predates url_file (the heartbeat's): that webhook gets a url for it (withUrlFilesAsUrls).
+  for (const [f, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), f === 'alertmanager.yml' ? withUrlFilesAsUrls(text) : text);
   return path.join(dir, 'alertmanager.yml');
 }
 
@@ -191,7 +193,8 @@ describe('amtool (Debian 0.25) on the rendered config', () => {
       Watchdog: 'heartbeat',
       'no severity': 'slack-alerts',
     });
-    expect(byName({}).Watchdog).toBe('null');
+    // A dead man's switch in every configuration: the URL from the Secret when none is given.
+    expect(byName({}).Watchdog).toBe('heartbeat');
   });
 
   test('a wrong expectation fails the route test (the check can fail)', () => {
@@ -253,7 +256,7 @@ describe('the rendered config', () => {
   test('timings are per severity, from Durations', () => {
     const config = renderAlertmanagerConfig({ timings: { info: { groupWait: Duration.minutes(10) } } }) as any;
     const [watchdog, critical, warning, info] = config.route.routes;
-    expect(watchdog).toMatchObject({ matchers: ['alertname="Watchdog"'], receiver: 'null', group_wait: '0s', group_interval: '1m', repeat_interval: '48s' });
+    expect(watchdog).toMatchObject({ matchers: ['alertname="Watchdog"'], receiver: 'heartbeat', group_wait: '0s', group_interval: '1m', repeat_interval: '48s' });
     expect(critical).toMatchObject({ matchers: ['severity="critical"'], group_wait: '10s', group_interval: '5m', repeat_interval: '1h' });
     expect(warning).toMatchObject({ group_wait: '30s', repeat_interval: '4h' });
     expect(info).toMatchObject({ group_wait: '10m', group_interval: '30m', repeat_interval: '1d' });
@@ -390,10 +393,11 @@ describe('the Alertmanager construct', () => {
     expect(receiversSecretCommand({ namespace: 'knowton-dev', email: EMAIL })).toBe([
       'kubectl create secret generic alertmanager-receivers -n knowton-dev \\',
       '  --from-file=slack-webhook-url=./slack-webhook-url \\',
+      '  --from-file=heartbeat-url=./heartbeat-url \\',
       '  --from-file=pagerduty-routing-key=./pagerduty-routing-key \\',
       '  --from-file=smtp-password=./smtp-password',
     ].join('\n'));
-    expect(receiversSecretCommand({ namespace: 'knowton-prod', pagerduty: false, receiversSecretName: 'am' })).toBe(
+    expect(receiversSecretCommand({ namespace: 'knowton-prod', pagerduty: false, receiversSecretName: 'am', heartbeatUrl: 'http://127.0.0.1:1/hb' })).toBe(
       'kubectl create secret generic am -n knowton-prod \\\n  --from-file=slack-webhook-url=./slack-webhook-url',
     );
   });

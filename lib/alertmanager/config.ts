@@ -22,7 +22,7 @@ export const RECEIVER = {
   email: 'email-critical',
   /** The dead man's switch webhook. */
   heartbeat: 'heartbeat',
-  /** Drops what it receives: the Watchdog's destination when no heartbeat URL is configured. */
+  /** Drops what it receives. */
   discard: 'null',
 } as const;
 
@@ -31,6 +31,8 @@ export const SECRET_KEYS = {
   slackWebhookUrl: 'slack-webhook-url',
   pagerdutyRoutingKey: 'pagerduty-routing-key',
   smtpPassword: 'smtp-password',
+  /** The dead man's switch's ping URL (it often is the credential itself, so it never appears in dist/). */
+  heartbeatUrl: 'heartbeat-url',
 } as const;
 
 /** The alert Prometheus fires all the time to prove the alerting pipeline works end to end. */
@@ -102,7 +104,10 @@ export interface AlertmanagerConfigProps {
   readonly pagerdutyUrl?: string;
   /** Email for critical alerts. @default no email receiver */
   readonly email?: EmailProps;
-  /** Dead man's switch URL the Watchdog alert is posted to (e.g. a healthchecks.io ping URL); it appears in dist/, so use one that is not a credential. @default none: the Watchdog goes to the `null` receiver */
+  /**
+   * Dead man's switch URL the Watchdog alert is posted to, written into dist/: only for a URL that is not a
+   * credential (a local stand-in). @default none: the URL is read from the receivers Secret's key `heartbeat-url` (`url_file`)
+   */
   readonly heartbeatUrl?: string;
   /** How often the Watchdog is re-sent to the heartbeat URL. @default Duration.minutes(1) */
   readonly heartbeatInterval?: Duration;
@@ -239,16 +244,18 @@ export function buildAlertmanagerModel(props: AlertmanagerConfigProps, where: st
       ],
     });
   }
-  const watchdogReceiver = p.heartbeatUrl !== undefined ? RECEIVER.heartbeat : RECEIVER.discard;
-  receivers.push(
-    p.heartbeatUrl !== undefined
-      ? { name: RECEIVER.heartbeat, notifiers: [{ kind: 'webhook', url: p.heartbeatUrl, sendResolved: false }] }
-      : { name: RECEIVER.discard, notifiers: [], discard: true },
-  );
+  // Every environment has a dead man's switch: a heartbeat service that hears nothing for a while alerts on
+  // its own channel, so a dead Prometheus, Alertmanager or notification path is noticed.
+  receivers.push({
+    name: RECEIVER.heartbeat,
+    notifiers: [p.heartbeatUrl !== undefined
+      ? { kind: 'webhook', url: p.heartbeatUrl, sendResolved: false }
+      : { kind: 'webhook', urlFile: path(p.secretsDir, SECRET_KEYS.heartbeatUrl), sendResolved: false }],
+  });
 
   const watchdog: Route = {
     matchers: [eq('alertname', WATCHDOG_ALERTNAME)],
-    receiver: watchdogReceiver,
+    receiver: RECEIVER.heartbeat,
     groupBy: ['alertname'],
     timings: {
       groupWait: Duration.seconds(0),
@@ -319,7 +326,7 @@ export function routeTestCases(
   cases.push({
     name: 'Watchdog',
     labels: { alertname: WATCHDOG_ALERTNAME, severity: 'none' },
-    receivers: [p.heartbeatUrl !== undefined ? RECEIVER.heartbeat : RECEIVER.discard],
+    receivers: [RECEIVER.heartbeat],
   });
   cases.push({
     name: 'no severity',
@@ -332,6 +339,7 @@ export function routeTestCases(
 /** The Secret keys Alertmanager will read with these props. */
 export function requiredSecretKeys(props: AlertmanagerConfigProps): string[] {
   const keys: string[] = [SECRET_KEYS.slackWebhookUrl];
+  if (props.heartbeatUrl === undefined) keys.push(SECRET_KEYS.heartbeatUrl);
   if (props.pagerduty ?? true) keys.push(SECRET_KEYS.pagerdutyRoutingKey);
   if (props.email && props.email.to.length > 0 && props.email.authUsername !== undefined) keys.push(SECRET_KEYS.smtpPassword);
   return keys;

@@ -80,9 +80,11 @@ export interface EmailNotifier {
   readonly requireTls: boolean;
 }
 
+/** A webhook, to `url` or to the URL held in `urlFile` (a mounted Secret key; Alertmanager >= 0.26). */
 export interface WebhookNotifier {
   readonly kind: 'webhook';
-  readonly url: string;
+  readonly url?: string;
+  readonly urlFile?: string;
   readonly sendResolved: boolean;
 }
 
@@ -279,7 +281,12 @@ function renderNotifier(where: string, field: string, n: Notifier): [string, Rec
       return ['email_configs', mail];
     }
     case 'webhook':
-      checkHttpUrl(where, `${field}.url`, n.url);
+      check((n.url === undefined) !== (n.urlFile === undefined), where, field, n, 'exactly one of url and urlFile');
+      if (n.urlFile !== undefined) {
+        checkFile(where, `${field}.urlFile`, n.urlFile);
+        return ['webhook_configs', { send_resolved: n.sendResolved, url_file: n.urlFile }];
+      }
+      checkHttpUrl(where, `${field}.url`, n.url!);
       return ['webhook_configs', { send_resolved: n.sendResolved, url: n.url }];
   }
 }

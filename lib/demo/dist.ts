@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 
 export interface K8sObject {
   apiVersion: string;
@@ -102,12 +102,36 @@ export function withLocalServiceAccount(config: any, dir: string): any {
 }
 
 /**
+ * alertmanager.yml for Debian's Alertmanager and amtool 0.25, which predate `webhook_configs[].url_file`
+ * (0.26): each such webhook gets a `url` instead (by default a local address named after the file; `urlOf` may
+ * read the file, as the newer Alertmanager does when it sends). The only change.
+ */
+export function withUrlFilesAsUrls(
+  alertmanagerYml: string,
+  urlOf: (file: string) => string = (file) => `http://127.0.0.1:1/url-file/${path.basename(file)}`,
+): string {
+  const config = parse(alertmanagerYml);
+  let changed = false;
+  for (const r of config.receivers ?? []) {
+    r.webhook_configs = r.webhook_configs?.map(({ url_file, ...rest }: any) => {
+      if (url_file === undefined) return rest;
+      changed = true;
+      return { ...rest, url: urlOf(url_file) };
+    });
+    if (r.webhook_configs === undefined) delete r.webhook_configs;
+  }
+  return changed ? stringify(config, { lineWidth: 0 }) : alertmanagerYml;
+}
+
+/**
  * Writes the Alertmanager ConfigMap's files to `dir`, with the pod's mount paths
- * (/etc/alertmanager/config, /etc/alertmanager/secrets) pointing below it; returns alertmanager.yml's path.
+ * (/etc/alertmanager/config, /etc/alertmanager/secrets) pointing below it and `url_file` webhooks made
+ * `url` ones for the 0.25 tools (withUrlFilesAsUrls); returns alertmanager.yml's path.
  */
 export function writeAlertmanagerFiles(objects: K8sObject[], dir: string, secretsDir = path.join(dir, 'secrets')): string {
   for (const [f, text] of Object.entries(alertmanagerFiles(objects))) {
-    fs.writeFileSync(path.join(dir, f), text.split('/etc/alertmanager/config').join(dir).split('/etc/alertmanager/secrets').join(secretsDir));
+    const local = text.split('/etc/alertmanager/config').join(dir).split('/etc/alertmanager/secrets').join(secretsDir);
+    fs.writeFileSync(path.join(dir, f), f === 'alertmanager.yml' ? withUrlFilesAsUrls(local) : local);
   }
   return path.join(dir, 'alertmanager.yml');
 }
