@@ -37,6 +37,8 @@ export interface NetworkSettings {
   readonly postgresPort?: number;
   /** Where Alertmanager may send notifications (Slack, PagerDuty, SMTP, heartbeat). @default '0.0.0.0/0' */
   readonly notificationCidr?: string;
+  /** Address of NodeLocal DNSCache on every node (usually 169.254.20.10), where the pods' DNS goes when it is installed. @default none */
+  readonly nodeLocalDns?: string;
 }
 
 export interface StackConfig {

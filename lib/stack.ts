@@ -140,6 +140,11 @@ export class MonitoringStack {
       podLabels: net.ingressControllerPodLabels ?? { 'app.kubernetes.io/name': 'ingress-nginx' },
     };
     const dns = { namespace: net.dnsNamespace ?? 'kube-system', podLabels: net.dnsPodLabels ?? { 'k8s-app': 'kube-dns' } };
+    if (net.nodeLocalDns !== undefined) {
+      check(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(net.nodeLocalDns), 'StackConfig', 'network.nodeLocalDns',
+        net.nodeLocalDns, 'an IPv4 address such as 169.254.20.10 (the link-local address NodeLocal DNSCache listens on)');
+    }
+    const dnsPorts = [{ port: 53, protocol: 'UDP' as const }, { port: 53 }];
     const web = {
       prometheus: [{ port: Prometheus.SERVICE.port }],
       grafana: [{ port: Grafana.SERVICE.port }],
@@ -147,10 +152,23 @@ export class MonitoringStack {
     };
     const pods = [prometheus, grafana, alertmanager, { app: 'kube-state-metrics', namespace }, { app: 'postgres-exporter', namespace }];
     const flows: Flow[] = [
-      ...pods.map((p) => ({ from: p, to: dns, ports: [{ port: 53, protocol: 'UDP' as const }, { port: 53 }], why: 'DNS' })),
+      ...pods.map((p) => ({ from: p, to: dns, ports: dnsPorts, why: 'DNS' })),
+      // NodeLocal DNSCache answers on a link-local address of the node, outside the pod network.
+      ...(net.nodeLocalDns !== undefined
+        ? pods.map((p) => ({ from: p, to: { cidr: `${net.nodeLocalDns}/32` }, ports: dnsPorts, why: 'DNS through NodeLocal DNSCache' }))
+        : []),
       { from: ingressController, to: prometheus, ports: web.prometheus, why: 'the Prometheus UI through the Ingress' },
       { from: ingressController, to: grafana, ports: web.grafana, why: 'the Grafana UI through the Ingress' },
       { from: ingressController, to: alertmanager, ports: web.alertmanager, why: 'the Alertmanager UI through the Ingress' },
+      // cert-manager answers HTTP-01 challenges from solver pods it creates beside the Ingress.
+      ...(config.ingress?.clusterIssuer !== undefined
+        ? [{
+          from: ingressController,
+          to: { app: 'cm-acme-http-solver', namespace, podLabels: { 'acme.cert-manager.io/http01-solver': 'true' } },
+          ports: [{ port: 8089 }],
+          why: "the ACME HTTP-01 challenge through the Ingress to cert-manager's solver pod",
+        }]
+        : []),
       { from: grafana, to: prometheus, ports: web.prometheus, why: 'Grafana queries Prometheus' },
       { from: grafana, to: alertmanager, ports: web.alertmanager, why: 'Grafana shows alerts and silences' },
       { from: prometheus, to: alertmanager, ports: web.alertmanager, why: 'Prometheus sends alerts and scrapes Alertmanager' },

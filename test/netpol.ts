@@ -59,3 +59,24 @@ export function stackPods(objects: K8sObject[]): Pod[] {
   return objects.filter((o) => ['StatefulSet', 'Deployment', 'DaemonSet'].includes(o.kind))
     .map((w) => ({ name: w.metadata.name!, namespace: w.metadata.namespace!, labels: w.spec.template.metadata.labels }));
 }
+
+function ipv4(ip: string): number {
+  return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+}
+
+/** Whether `ip` is inside `cidr` (IPv4). */
+export function inCidr(ip: string, cidr: string): boolean {
+  const [base, bits] = cidr.split('/');
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(ipv4(ip) / size) === Math.floor(ipv4(base) / size);
+}
+
+/** Whether `from` may open a connection to `ip` (an address outside the pod network) on `port`. */
+export function allowedToAddress(objects: K8sObject[], from: Pod, ip: string, port: number, protocol = 'TCP'): boolean {
+  const policies = objects.filter((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === from.namespace
+    && (o.spec.policyTypes ?? ['Ingress']).includes('Egress') && selects(o.spec.podSelector, from.labels));
+  if (policies.length === 0) return true;
+  return policies.some((p) => (p.spec.egress ?? []).some((rule: any) => portMatches(rule.ports, port, protocol)
+    && (!rule.to || rule.to.some((peer: any) => peer.ipBlock && inCidr(ip, peer.ipBlock.cidr)
+      && !(peer.ipBlock.except ?? []).some((e: string) => inCidr(ip, e))))));
+}

@@ -108,8 +108,8 @@ export class NetworkPolicies extends Construct {
           podSelector: { matchLabels: podLabelsOf(c) },
           // The stack's pods are isolated both ways; foreign pods only in the directions the stack allows.
           policyTypes: c.podLabels ? [...(ingress.length ? ['Ingress'] : []), ...(egress.length ? ['Egress'] : [])] : ['Ingress', 'Egress'],
-          ingress: ingress.map((f) => ({ from: [toPeer(f.from)], ports: toPorts(f.ports) })),
-          egress: egress.map((f) => ({ to: [toPeer(f.to)], ports: toPorts(f.ports) })),
+          ...(ingress.length || !c.podLabels ? { ingress: ingress.map((f) => ({ from: [toPeer(f.from)], ports: toPorts(f.ports) })) } : {}),
+          ...(egress.length || !c.podLabels ? { egress: egress.map((f) => ({ to: [toPeer(f.to)], ports: toPorts(f.ports) })) } : {}),
         },
       });
     }

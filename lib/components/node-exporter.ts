@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { checkImage } from '../validate';
+import { checkDnsLabel, checkImage } from '../validate';
 import {
   componentIdentity,
   containerPort,
@@ -19,6 +19,12 @@ export interface NodeExporterProps {
   readonly image?: string;
   /** CPU and memory of the container. @default 50m/250m CPU, 64Mi/128Mi memory */
   readonly containerResources?: ResourceSpec;
+  /**
+   * PriorityClass of the pods, e.g. `system-node-critical` so they are not evicted first. Clusters that guard the
+   * system classes with a ResourceQuota (GKE) refuse them outside kube-system, so none by default.
+   * @default none
+   */
+  readonly priorityClassName?: string;
 }
 
 export const NODE_EXPORTER_DEFAULTS = {
@@ -44,6 +50,7 @@ export class NodeExporter extends Construct {
     const ns = props.namespace;
     const image = props.image ?? NODE_EXPORTER_DEFAULTS.image;
     checkImage(this.node.path, 'image', image);
+    if (props.priorityClassName !== undefined) checkDnsLabel(this.node.path, 'priorityClassName', props.priorityClassName);
 
     const name = 'node-exporter';
     const { labels, selector, meta } = componentIdentity(name, 'exporter', image, ns);
@@ -82,7 +89,7 @@ export class NodeExporter extends Construct {
             securityContext: { runAsNonRoot: true, runAsUser: NOBODY, runAsGroup: NOBODY, seccompProfile: { type: 'RuntimeDefault' } },
             // Every node, tainted or not, is a node whose resources we want to see.
             tolerations: [{ operator: 'Exists' }],
-            priorityClassName: 'system-node-critical',
+            ...(props.priorityClassName !== undefined ? { priorityClassName: props.priorityClassName } : {}),
             containers: [
               {
                 name,
