@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { StackConfig } from './config';
+import { checkStackConfig, StackConfig } from './config';
 import { Alertmanager } from './components/alertmanager';
 import { Grafana } from './components/grafana';
 import { MonitoringIngress } from './components/ingress';
@@ -32,6 +32,7 @@ export class MonitoringStack {
 
   /** Adds one chart per component to `app` (charts must be the App's children to get plain file names). */
   constructor(app: App, config: StackConfig = {}) {
+    checkStackConfig(config);
     const environment = config.environment ?? 'dev';
     check(/^[a-z][a-z0-9-]*$/.test(environment), 'StackConfig', 'environment', environment,
       'a lowercase name such as dev, staging or prod');

@@ -1,6 +1,6 @@
 import { Condition, Query, renderCondition } from '../promql/query';
 import { Dimension, Duration, Quantity } from '../units';
-import { ConfigError } from '../validate';
+import { ConfigError, keysOf } from '../validate';
 
 export type Severity = 'critical' | 'warning' | 'info';
 export const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
@@ -37,6 +37,8 @@ export interface AlertOverride {
   /** How long the condition must hold. @default the rule's */
   readonly for?: Duration;
 }
+
+export const ALERT_OVERRIDE_KEYS = keysOf<AlertOverride>()(['threshold', 'for']);
 
 /** An alerting rule: a plain immutable value. */
 export class AlertRule {

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { check, checkImage } from '../validate';
+import { check, checkImage, keysOf } from '../validate';
 import {
   componentIdentity,
   containerPort,
@@ -37,6 +37,8 @@ export interface KubeStateMetricsProps {
   /** CPU and memory of the container. @default 50m/200m CPU, 128Mi/256Mi memory */
   readonly containerResources?: ResourceSpec;
 }
+
+export const KUBE_STATE_METRICS_KEYS = keysOf<KubeStateMetricsProps>()(['namespace', 'image', 'resources', 'podLabels', 'containerResources']);
 
 export const KUBE_STATE_METRICS_DEFAULTS = {
   image: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.16.0',
@@ -114,7 +116,7 @@ export class KubeStateMetrics extends Construct {
                 ports: [containerPort('http-metrics', KubeStateMetrics.PORT), containerPort('telemetry', 8081)],
                 livenessProbe: httpProbe('/livez', 'http-metrics'),
                 readinessProbe: httpProbe('/readyz', 'telemetry'),
-                resources: resources(props.containerResources ?? KUBE_STATE_METRICS_DEFAULTS.containerResources),
+                resources: resources(props.containerResources ?? KUBE_STATE_METRICS_DEFAULTS.containerResources, where, 'containerResources'),
                 securityContext: restrictedContainerSecurity(),
               },
             ],

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { checkImage } from '../validate';
+import { checkImage, keysOf } from '../validate';
 import {
   componentIdentity,
   containerPort,
@@ -20,6 +20,8 @@ export interface NodeExporterProps {
   /** CPU and memory of the container. @default 50m/250m CPU, 64Mi/128Mi memory */
   readonly containerResources?: ResourceSpec;
 }
+
+export const NODE_EXPORTER_KEYS = keysOf<NodeExporterProps>()(['namespace', 'image', 'containerResources']);
 
 export const NODE_EXPORTER_DEFAULTS = {
   image: 'quay.io/prometheus/node-exporter:v1.9.1',
@@ -97,7 +99,7 @@ export class NodeExporter extends Construct {
                 ports: [{ ...containerPort('metrics', NodeExporter.PORT), hostPort: NodeExporter.PORT }],
                 livenessProbe: httpProbe('/', 'metrics'),
                 readinessProbe: httpProbe('/', 'metrics'),
-                resources: resources(props.containerResources ?? NODE_EXPORTER_DEFAULTS.containerResources),
+                resources: resources(props.containerResources ?? NODE_EXPORTER_DEFAULTS.containerResources, this.node.path, 'containerResources'),
                 securityContext: restrictedContainerSecurity(),
                 volumeMounts: host.map((h) => h.mount),
               },
