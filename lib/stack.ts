@@ -10,7 +10,8 @@ import { NodeExporter } from './components/node-exporter';
 import { PostgresExporter } from './components/postgres-exporter';
 import { Prometheus } from './components/prometheus';
 import { check } from './validate';
-import { RuleGroup, renderRuleFile, validateRuleGroups } from './alerting';
+import { catalogWithRecordings, checkRuleConditions, RuleGroup, renderRuleFile, validateRuleGroups } from './alerting';
+import { checkDashboards } from './dashboards/validate';
 import { ruleGroups } from '../rules';
 import { dashboards } from '../dashboards';
 
@@ -79,6 +80,8 @@ export class MonitoringStack {
       check(known.includes(name), 'StackConfig', 'alerts', name, `the name of an alert of rules/: ${known.join(', ')}`);
     }
     this.ruleGroups = groups.map((g) => g.mapAlerts((a) => (overrides[a.name] ? a.with('StackConfig', overrides[a.name]) : a)));
+    // Units first: a threshold in the wrong dimension cannot even be rendered meaningfully.
+    checkRuleConditions(this.ruleGroups);
     const ruleFiles = Object.fromEntries(this.ruleGroups.map((g) => [g.fileName, renderRuleFile(g)]));
 
     const watched = [...new Set([namespace, ...(config.watchedNamespaces ?? [])])];
@@ -99,6 +102,13 @@ export class MonitoringStack {
       evaluationInterval: this.prometheus.evaluationInterval,
     });
 
+    // Dashboards get the rules' checks too: syntax, catalog metrics and labels, with Grafana's macros
+    // substituted as Grafana does ($__rate_interval is at least four scrape intervals).
+    const dashboardModels = dashboards(this.ruleGroups);
+    checkDashboards(dashboardModels, {
+      catalog: catalogWithRecordings(this.ruleGroups).catalog,
+      rateInterval: this.prometheus.scrapeInterval.times(4),
+    });
     this.grafana = new Grafana(chart('grafana'), 'grafana', {
       namespace,
       ...config.grafana,
@@ -106,7 +116,7 @@ export class MonitoringStack {
       alertmanagerUrl: this.alertmanager.url,
       scrapeInterval: this.prometheus.scrapeInterval,
       rootUrl: ingress.urls.grafana,
-      dashboards: dashboards(this.ruleGroups),
+      dashboards: dashboardModels,
     });
 
     const net = config.network ?? {};

@@ -11,7 +11,7 @@ import {
   requiredSecretKeys,
 } from '../alertmanager';
 import { Duration } from '../units';
-import { check, checkDnsLabel, checkDuration, checkImage, checkQuantity, keysOf } from '../validate';
+import { check, checkDnsLabel, checkDuration, checkImage, checkKeys, checkQuantity, keysOf } from '../validate';
 import {
   checksum,
   componentIdentity,
@@ -121,6 +121,7 @@ export class Alertmanager extends Construct {
     const configDir = props.configDir ?? DEFAULT_CONFIG_DIR;
     const secretsDir = props.secretsDir ?? DEFAULT_SECRETS_DIR;
 
+    checkKeys(where, props, ALERTMANAGER_KEYS);
     checkDnsLabel(where, 'namespace', ns);
     checkImage(where, 'image', image);
     const version = /^v?(\d+)\.(\d+)\./.exec(imageTag(image));

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
 import { Duration } from '../units';
-import { check, checkDnsLabel, checkImage, checkUrl, keysOf } from '../validate';
+import { check, checkDnsLabel, checkImage, checkKeys, checkUrl, keysOf } from '../validate';
 import {
   checksum,
   componentIdentity,
@@ -84,6 +84,7 @@ export class Grafana extends Construct {
     const rootUrl = props.rootUrl ?? GRAFANA_DEFAULTS.rootUrl;
     const dashboards = props.dashboards ?? {};
     this.dashboards = dashboards;
+    checkKeys(where, props, GRAFANA_KEYS);
     checkImage(where, 'image', image);
     checkDnsLabel(where, 'adminSecretName', this.adminSecretName);
     checkUrl(where, 'rootUrl', rootUrl);

@@ -72,6 +72,7 @@ export class MonitoringIngress extends Construct {
     const ingressClassName = props.ingressClassName ?? INGRESS_DEFAULTS.ingressClassName;
     const tls = props.tls ?? true;
     const auth = props.auth ?? INGRESS_DEFAULTS.auth;
+    checkKeys(where, props, INGRESS_KEYS);
     check(DNS_NAME.test(domain), where, 'domain', domain, 'a lowercase DNS name such as knowton.io');
     checkDnsLabel(where, 'ingressClassName', ingressClassName);
     check(tls || props.allowInsecure === true, where, 'tls', tls,

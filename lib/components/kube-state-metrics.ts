@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { check, checkImage, keysOf } from '../validate';
+import { check, checkImage, checkKeys, keysOf } from '../validate';
 import {
   componentIdentity,
   containerPort,
@@ -60,6 +60,7 @@ export class KubeStateMetrics extends Construct {
     const image = props.image ?? KUBE_STATE_METRICS_DEFAULTS.image;
     const exported = [...(props.resources ?? KUBE_STATE_METRICS_DEFAULTS.resources)].sort();
     const podLabels = props.podLabels ?? KUBE_STATE_METRICS_DEFAULTS.podLabels;
+    checkKeys(where, props, KUBE_STATE_METRICS_KEYS);
     checkImage(where, 'image', image);
     check(exported.length > 0, where, 'resources', exported, 'at least one resource');
     for (const r of exported) {

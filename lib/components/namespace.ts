@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { checkDnsLabel } from '../validate';
+import { checkOwnNamespace } from '../validate';
 
 /** Pod Security Standard levels (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
 export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
@@ -23,7 +23,7 @@ export class MonitoringNamespace extends Construct {
     super(scope, id);
     this.name = props.name ?? 'knowton-dev';
     const level = props.podSecurity ?? 'restricted';
-    checkDnsLabel(this.node.path, 'name', this.name);
+    checkOwnNamespace(this.node.path, 'name', this.name);
     new k8s.KubeNamespace(this, 'Namespace', {
       metadata: {
         name: this.name,

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { checkImage, keysOf } from '../validate';
+import { checkImage, checkKeys, keysOf } from '../validate';
 import {
   componentIdentity,
   containerPort,
@@ -45,6 +45,7 @@ export class NodeExporter extends Construct {
     super(scope, id);
     const ns = props.namespace;
     const image = props.image ?? NODE_EXPORTER_DEFAULTS.image;
+    checkKeys(this.node.path, props, NODE_EXPORTER_KEYS);
     checkImage(this.node.path, 'image', image);
 
     const name = 'node-exporter';

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { check, checkDnsLabel, checkImage, keysOf } from '../validate';
+import { check, checkDnsLabel, checkImage, checkKeys, keysOf } from '../validate';
 import {
   componentIdentity,
   containerPort,
@@ -51,6 +51,7 @@ export class PostgresExporter extends Construct {
       name: props.dsnSecretName ?? POSTGRES_EXPORTER_DEFAULTS.dsnSecretName,
       key: props.dsnSecretKey ?? POSTGRES_EXPORTER_DEFAULTS.dsnSecretKey,
     };
+    checkKeys(where, props, POSTGRES_EXPORTER_KEYS);
     checkImage(where, 'image', image);
     checkDnsLabel(where, 'dsnSecretName', this.dsnSecret.name);
     check(typeof this.dsnSecret.key === 'string' && /^[-._a-zA-Z0-9]{1,253}$/.test(this.dsnSecret.key), where, 'dsnSecretKey', this.dsnSecret.key,

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
 import { Duration } from '../units';
-import { check, checkDnsLabel, checkDuration, checkImage, checkLabels, checkQuantity, checkUrl, keysOf } from '../validate';
+import { check, checkDnsLabel, checkDuration, checkImage, checkKeys, checkLabels, checkQuantity, checkUrl, keysOf } from '../validate';
 import {
   componentIdentity,
   configReloaderContainer,
@@ -137,6 +137,7 @@ export class Prometheus extends Construct {
     const evaluationInterval = props.evaluationInterval ?? PROMETHEUS_DEFAULTS.evaluationInterval;
     const watched = [...new Set([ns, ...(props.watchedNamespaces ?? [])])];
 
+    checkKeys(where, props, PROMETHEUS_KEYS);
     checkImage(where, 'image', image);
     checkImage(where, 'reloaderImage', reloaderImage);
     checkDuration(where, 'retention', retention, Duration.hours(2), 'a Duration of at least 2h (one TSDB block)');
