@@ -26,15 +26,19 @@ export class RuleValidationError extends ConfigError {
 }
 
 /**
- * The problems of alert conditions that make rendering meaningless: a threshold that is no quantity
- * or in another dimension than its query (tsc refuses both, but synth transpiles without type
- * checking). Checked before the rules are rendered; throws a RuleValidationError naming each alert.
+ * The problems of alerts that make rendering meaningless: a threshold that is no quantity or in
+ * another dimension than its query, a `for` that is no Duration, annotations that are no text (tsc
+ * refuses all of them, but synth transpiles without type checking). Checked before the rules are rendered; throws a RuleValidationError naming each alert.
  */
 export function checkRuleConditions(groups: readonly RuleGroup[]): void {
   const problems = groups.flatMap((g) =>
     g.alerts.flatMap((a) => {
-      const p = a.condition ? conditionProblem(a.condition) : undefined;
-      return p ? [`alert ${a.name} (group ${g.name}): ${p}`] : [];
+      const p = [
+        a.condition ? conditionProblem(a.condition) : undefined,
+        a.for instanceof Duration ? undefined : `for ${String(a.for)} is not a Duration (write Duration.minutes(5))`,
+        typeof a.summary === 'string' && typeof a.description === 'string' ? undefined : 'summary and description must be strings',
+      ].filter((x): x is string => x !== undefined);
+      return p.map((x) => `alert ${a.name} (group ${g.name}): ${x}`);
     }),
   );
   if (problems.length) throw new RuleValidationError(problems);

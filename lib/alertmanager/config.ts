@@ -143,6 +143,9 @@ function resolve(props: AlertmanagerConfigProps, where: string) {
   const timings = {} as Record<Severity | 'default', RouteTimings>;
   for (const key of [...SEVERITIES, 'default'] as const) {
     const given = props.timings?.[key];
+    for (const k of ['groupWait', 'groupInterval', 'repeatInterval'] as const) {
+      if (given?.[k] !== undefined) checkDuration(where, `timings.${key}.${k}`, given[k]);
+    }
     timings[key] = {
       groupWait: given?.groupWait ?? DEFAULT_TIMINGS[key].groupWait,
       groupInterval: given?.groupInterval ?? DEFAULT_TIMINGS[key].groupInterval,
