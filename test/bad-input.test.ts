@@ -34,13 +34,14 @@ function tree(dir: string): Array<[string, string]> {
 }
 
 const committed = { dist: tree(path.join(ROOT, 'dist')), runbooks: tree(path.join(ROOT, 'docs', 'runbooks')) };
-let work: string;
 
-beforeAll(() => {
-  work = tempDir('knowton-bad-input-');
+/** A fresh directory holding copies of the committed dist/ and docs/runbooks, one per row. */
+function freshCopy(): string {
+  const work = tempDir('knowton-bad-input-');
   fs.cpSync(path.join(ROOT, 'dist'), path.join(work, 'dist'), { recursive: true });
   fs.cpSync(path.join(ROOT, 'docs', 'runbooks'), path.join(work, 'runbooks'), { recursive: true });
-});
+  return work;
+}
 afterEach(() => jest.restoreAllMocks());
 
 /** A valid alert to spoil one field of. */
@@ -268,6 +269,7 @@ function synth(row: Row, outdir: string): void {
 
 describe('bad input fails synth with one ConfigError and leaves dist/ and docs/runbooks as they were', () => {
   test.each(BAD)('%s', (_name, row, message) => {
+    const work = freshCopy();
     const out = path.join(work, 'dist');
     let error: unknown;
     try {
@@ -337,6 +339,6 @@ describe('the checkers themselves', () => {
 
   test('a query of another unit type is still refused when built by hand', () => {
     const raw = new Query('pg_up', { dimension: 'time', name: 'seconds' } as any, 'raw');
-    expect(() => synth({ rules: withAlert(() => alert({ when: raw.equals(count(0) as any) })) }, path.join(work, 'dist'))).toThrow(/threshold 0 is in count \(count\), but the query returns seconds \(time\)/);
+    expect(() => synth({ rules: withAlert(() => alert({ when: raw.equals(count(0) as any) })) }, path.join(freshCopy(), 'dist'))).toThrow(/threshold 0 is in count \(count\), but the query returns seconds \(time\)/);
   });
 });
