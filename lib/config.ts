@@ -107,19 +107,20 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 export function checkStackConfig(config: StackConfig): void {
   const at = (field: string) => `StackConfig.${field}`;
   checkKeys('StackConfig', config, STACK_CONFIG_KEYS);
-  const components = {
-    prometheus: PROMETHEUS_KEYS,
-    kubeStateMetrics: KUBE_STATE_METRICS_KEYS,
-    nodeExporter: NODE_EXPORTER_KEYS,
-    postgresExporter: POSTGRES_EXPORTER_KEYS,
-    alertmanager: ALERTMANAGER_KEYS,
-    grafana: GRAFANA_KEYS,
-    ingress: INGRESS_KEYS,
-  } as const;
-  for (const [name, keys] of Object.entries(components) as Array<[keyof typeof components, readonly string[]]>) {
+  // Each component's keys, and its fields that are a ResourceSpec (kube-state-metrics' `resources` is a list of kinds).
+  const components: Record<keyof typeof FROM_STACK, [readonly string[], string[]]> = {
+    prometheus: [PROMETHEUS_KEYS, ['resources']],
+    kubeStateMetrics: [KUBE_STATE_METRICS_KEYS, ['containerResources']],
+    nodeExporter: [NODE_EXPORTER_KEYS, ['containerResources']],
+    postgresExporter: [POSTGRES_EXPORTER_KEYS, ['containerResources']],
+    alertmanager: [ALERTMANAGER_KEYS, ['resources', 'reloaderResources']],
+    grafana: [GRAFANA_KEYS, ['containerResources']],
+    ingress: [INGRESS_KEYS, []],
+  };
+  for (const [name, [keys, resourceFields]] of Object.entries(components) as Array<[keyof typeof FROM_STACK, [readonly string[], string[]]]>) {
     const settings = config[name] as Record<string, unknown> | undefined;
     checkKeys(at(name), settings, settingsKeys(keys, name));
-    for (const field of ['resources', 'reloaderResources', 'containerResources']) {
+    for (const field of resourceFields) {
       if (isObject(settings) && settings[field] !== undefined) checkKeys(at(`${name}.${field}`), settings[field], RESOURCE_SPEC_KEYS);
     }
   }
