@@ -143,6 +143,10 @@ export function re2Problem(source: string): string | undefined {
       const rest = source.slice(i + 2);
       if (/^(=|!|<=|<!)/.test(rest)) return `lookaround (?${/^(<?[=!])/.exec(rest)![1]} (RE2 has no lookahead or lookbehind)`;
       if (rest.startsWith('>')) return 'atomic group (?> (RE2 has none)';
+      if (/^P?</.test(rest)) return 'a named group (RE2 before Go 1.22, as in promtool 2.42, refuses (?<name>; JavaScript refuses (?P<name>): use (?:...)';
+      if (/^[imsU-]+[):]/.test(rest)) {
+        return 'inline flags such as (?i) (RE2 accepts them, but the generated tests match these regexes in JavaScript, which does not): spell out both cases, [Kk]nowton';
+      }
     } else if ('*+?}'.includes(c) && source[i + 1] === '+') {
       return `possessive quantifier ${c}+ (RE2 has none)`;
     }

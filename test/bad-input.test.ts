@@ -22,7 +22,8 @@ import { TEMPLATE_SOURCE } from '../lib/alertmanager/templates';
 import * as dashboardsModule from '../dashboards';
 import * as rulesModule from '../rules';
 import { errorRatio, p95Latency } from '../rules/service-health';
-import { listFiles, tempDir } from './helpers';
+import { stringify } from 'yaml';
+import { listFiles, run, tempDir } from './helpers';
 
 const ROOT = path.join(__dirname, '..');
 const realRuleGroups = rulesModule.ruleGroups;
@@ -322,12 +323,65 @@ describe('edge values that must be accepted', () => {
   });
 });
 
+describe('the checkers agree with the real promtool (2.42: Go text/template and RE2)', () => {
+  // [annotation or matcher regex, whether Prometheus accepts it]
+  const templates: Array<[string, boolean]> = [
+    ['{{ $labels.service }', false],
+    ['{{ $value | humanise }}', false],
+    ['{{ $value | printf "%.2f }}', false],
+    ['{{ if gt $value 1.0 }}high', false],
+    ['{{ $foo }}', false],
+    ['{{ }}', false],
+    ['{{ ( }}', false],
+    ['{{ else }}', false],
+    ['{{ $value | humanizePercentage }} on {{ $labels.job }}', true],
+    ['{{ if gt $value 1.0 }}high{{ else }}low{{ end }} {{ $labels.job | toUpper }}', true],
+    ['{{- with $labels.pod }}{{ . }}{{ end -}} {{/* note */}} {{ printf "%.2f" $value }}', true],
+    ['{{ humanizeDuration $value }} ({{ $externalLabels.environment }})', true],
+  ];
+  const regexes: Array<[string, boolean]> = [
+    ['(?=x)knowton', false],
+    ['(?<!a)b', false],
+    ['(a)\\1', false],
+    ['(?>a)', false],
+    ['a*+', false],
+    ['(?<n>a)', false],
+    ['knowton-.+|prometheus', true],
+    ['(?:a|b)[0-9]{2,3}\\.x', true],
+    ['[(?=]x', true],
+  ];
+
+  test('same verdict as promtool check rules on every case', () => {
+    const dir = tempDir('knowton-promtool-agree-');
+    const cases = [
+      ...templates.map(([t, ok]) => ({ ok, ours: goTemplateProblem(t) === undefined, rule: { alert: 'A', expr: 'up == 0', annotations: { summary: t } } })),
+      ...regexes.map(([r, ok]) => ({ ok, ours: re2Problem(r) === undefined, rule: { alert: 'A', expr: `up{job=~${JSON.stringify(r)}} == 0` } })),
+    ];
+    const files = cases.map((c, i) => {
+      const file = path.join(dir, `case-${i}.yml`);
+      fs.writeFileSync(file, stringify({ groups: [{ name: 'g', rules: [c.rule] }] }));
+      return file;
+    });
+    // promtool prints `Checking <file>` and, on success, `SUCCESS` on stdout (failures go to stderr)
+    const chunks = run('promtool', ['check', 'rules', ...files]).output.split('Checking ');
+    const verdicts = files.map((f) => chunks.some((c) => c.startsWith(`${f}\n`) && /^\s+SUCCESS/m.test(c)));
+    expect(cases.map((c, i) => [c.rule, verdicts[i], c.ours])).toEqual(cases.map((c) => [c.rule, c.ok, c.ok]));
+  });
+
+  test('stricter than Go where Go accepts what is surely a mistake', () => {
+    // Go prints a lone '}}' as text and tolerates a trailing '|'; neither is ever meant in an annotation.
+    expect(goTemplateProblem('Service {{ $labels.service }} }} down')).toMatch(/closes no/);
+    expect(goTemplateProblem('{{ $value | }}')).toMatch(/'\|' with no command after it/);
+    expect(re2Problem('(?i)knowton')).toMatch(/inline flags/);
+  });
+});
+
 describe('the checkers themselves', () => {
   test("Alertmanager's own message template passes the Go template checker", () => {
     expect(goTemplateProblem(TEMPLATE_SOURCE, { functions: ['toUpper', 'len', 'eq', 'or', 'urlquery'], variables: ['$'] })).toBeUndefined();
   });
 
-  test.each([['(?<!a)b', 'lookaround (?<!'], ['(?>a)', 'atomic group (?>'], ['a{2}+', 'possessive quantifier }+'], ['a*+', 'possessive quantifier *+'], ['(?i)a', 'not a valid regular expression'], ['(?<=a)b', 'lookaround (?<=']])(
+  test.each([['(?<!a)b', 'lookaround (?<!'], ['(?>a)', 'atomic group (?>'], ['a{2}+', 'possessive quantifier }+'], ['a*+', 'possessive quantifier *+'], ['(?i)a', 'inline flags'], ['(?<=a)b', 'lookaround (?<=']])(
     're2Problem(%s)', (source, problem) => {
       expect(re2Problem(source)).toContain(problem);
     },
