@@ -83,7 +83,7 @@ export class Duration {
 
   /** Prometheus/Alertmanager duration text in the largest exact units: 90s -> `1m30s`, 30d -> `30d`. */
   toPromDuration(): string {
-    if (this.ms < 0) throw new Error(`a negative Duration (${this.ms} ms) has no Prometheus form`);
+    if (this.ms < 0) throw new ConfigError('Duration', 'length', `${this.ms} ms`, 'zero or more: a negative Duration has no Prometheus form');
     if (this.ms === 0) return '0s';
     let rest = this.ms;
     let out = '';

@@ -14,7 +14,7 @@ import { http, postgres, scrape } from '../lib/catalog';
 import { StackConfig } from '../lib/config';
 import { checkDashboards } from '../lib/dashboards/validate';
 import { CATALOG } from '../lib/catalog';
-import { gauge, histogramQuantile, Query } from '../lib/promql';
+import { gauge, histogramQuantile, Query, share } from '../lib/promql';
 import { synthesizeEnvironments } from '../lib/synth';
 import { count, Duration, percent, seconds } from '../lib/units';
 import { ConfigError, goTemplateProblem, re2Problem } from '../lib/validate';
@@ -90,6 +90,10 @@ const BAD: Array<[string, Row, RegExp]> = [
     /^StackConfig: invalid alerts\.HighErrorRate\.threshold "5 seconds": a quantity in the dimension of the alert's query \(ratio\), like 5%$/],
   ['an override threshold that is a bare number', cfg(() => ({ alerts: { HighErrorRate: { threshold: 5 } } })),
     /^StackConfig: invalid alerts\.HighErrorRate\.threshold "5": a quantity in the dimension of the alert's query \(ratio\)/],
+  ['an override that is a bare quantity', cfg(() => ({ alerts: { HighErrorRate: percent(10) } })),
+    /^StackConfig\.alerts\.HighErrorRate: invalid key "amount": unknown key: one of threshold, for$/],
+  ['a negative rate window', { rules: withAlert(() => alert({ when: share(http.requests, { matching: { status: /5../ }, window: Duration.minutes(-5) }).above(percent(5)) })) },
+    /^Duration: invalid length "-300000 ms": zero or more: a negative Duration has no Prometheus form$/],
   ['an override for an alert without threshold', cfg(() => ({ alerts: { Watchdog: { threshold: count(1) } } })),
     /^StackConfig: invalid alerts\.Watchdog\.threshold "1": nothing: this alert has no threshold$/],
 

@@ -266,7 +266,7 @@ export function share<L extends string>(
 ): Query<'ratio'> {
   const whole = allMatchers(metric, options.where);
   const matching = entries(options.matching);
-  if (!matching.length) throw new Error(`share of ${metric.name}: 'matching' selects no part`);
+  if (!matching.length) throw new ConfigError(`share of ${metric.name}`, 'matching', options.matching, 'at least one label matcher selecting the part');
   const part = [...whole, ...matching];
   const w = options.window.toPromDuration();
   const side = (m: Array<[string, MatchValue]>): string => aggregateText(`rate(${selectorText(metric.name, m)}[${w}])`, 'sum', options.by);
