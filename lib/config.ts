@@ -139,7 +139,7 @@ export function checkStackConfig(config: StackConfig): void {
     for (const [sev, t] of Object.entries(am.timings ?? {})) checkKeys(at(`alertmanager.timings.${sev}`), t, ROUTE_TIMINGS_KEYS);
   }
   checkKeys(at('network'), config.network, NETWORK_SETTINGS_KEYS);
-  checkKeys(at('alerts'), config.alerts, Object.keys(config.alerts ?? {}));
+  check(config.alerts === undefined || isObject(config.alerts), 'StackConfig', 'alerts', config.alerts, 'an object of overrides by alert name');
   for (const [name, override] of Object.entries(config.alerts ?? {})) checkKeys(at(`alerts.${name}`), override, ALERT_OVERRIDE_KEYS);
 
   // The stack labels its namespaces `restricted`/`privileged` and denies all traffic in them.

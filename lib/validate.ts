@@ -135,6 +135,7 @@ export function re2Problem(source: string): string | undefined {
       const n = source[i + 1] ?? '';
       if (/[1-9]/.test(n)) return `backreference \\${n} (RE2 has none)`;
       if (n === 'k' && source[i + 2] === '<') return 'named backreference \\k<...> (RE2 has none)';
+      if (n === 'u') return 'the \\u escape (RE2 has none: write \\x{263a})';
       i++;
     } else if (c === '[') {
       // a character class: skip to its unescaped end

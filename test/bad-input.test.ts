@@ -350,6 +350,7 @@ describe('the checkers agree with the real promtool (2.42: Go text/template and 
     ['(?>a)', false],
     ['a*+', false],
     ['(?<n>a)', false],
+    ['caf\\u00e9', false],
     ['knowton-.+|prometheus', true],
     ['(?:a|b)[0-9]{2,3}\\.x', true],
     ['[(?=]x', true],
