@@ -3,21 +3,35 @@
  * environment profiles `npm run synth` chooses from. Component defaults live next to their
  * constructs (PROMETHEUS_DEFAULTS, ...); this file only says which ones an environment changes.
  */
-import type { AlertmanagerProps } from './components/alertmanager';
-import type { GrafanaProps } from './components/grafana';
-import type { MonitoringIngressProps } from './components/ingress';
-import type { KubeStateMetricsProps } from './components/kube-state-metrics';
-import type { NodeExporterProps } from './components/node-exporter';
-import type { PostgresExporterProps } from './components/postgres-exporter';
-import type { PrometheusProps } from './components/prometheus';
+import { ALERTMANAGER_KEYS, AlertmanagerProps } from './components/alertmanager';
+import { GRAFANA_KEYS, GrafanaProps } from './components/grafana';
+import { INGRESS_DEFAULTS, INGRESS_KEYS, MonitoringIngressProps, UI_NAMES } from './components/ingress';
+import { KUBE_STATE_METRICS_KEYS, KubeStateMetricsProps } from './components/kube-state-metrics';
+import { NODE_EXPORTER_KEYS, NodeExporterProps } from './components/node-exporter';
+import { POSTGRES_EXPORTER_KEYS, PostgresExporterProps } from './components/postgres-exporter';
+import { PROMETHEUS_KEYS, PrometheusProps, REMOTE_WRITE_KEYS } from './components/prometheus';
+import { RESOURCE_SPEC_KEYS } from './components/common';
+import { EMAIL_KEYS, ROUTE_TIMINGS_KEYS, SEVERITIES, SLACK_CHANNEL_KEYS } from './alertmanager/config';
+
 import type { NamespaceMode, PodSecurityLevel } from './components/namespace';
-
-import type { AlertOverride } from './alerting';
-import { INGRESS_DEFAULTS, UI_NAMES } from './components/ingress';
+import { ALERT_OVERRIDE_KEYS, AlertOverride } from './alerting/rule';
 import { count } from './units';
-import { ConfigError } from './validate';
+import { ConfigError, check, checkCidr, checkDnsLabel, checkKeys, checkLabels, checkOwnNamespace, checkPort, keysOf } from './validate';
 
-type Settings<P> = Omit<P, 'namespace'>;
+/**
+ * Props each component gets from the stack, not from StackConfig: the settings types omit them, and
+ * the unknown-key check refuses them (`prometheus: { namespace }` would otherwise override the stack's).
+ */
+const FROM_STACK = {
+  prometheus: ['namespace', 'watchedNamespaces', 'ruleFiles', 'serviceTargets', 'alertmanagers'],
+  kubeStateMetrics: ['namespace'],
+  nodeExporter: ['namespace'],
+  postgresExporter: ['namespace'],
+  alertmanager: ['namespace', 'externalUrl'],
+  grafana: ['namespace', 'prometheusUrl', 'scrapeInterval', 'alertmanagerUrl', 'dashboards', 'rootUrl'],
+  ingress: ['namespace', 'uis'],
+} as const;
+type Settings<P, K extends keyof typeof FROM_STACK> = Omit<P, (typeof FROM_STACK)[K][number]>;
 
 /** Where traffic the NetworkPolicies allow goes outside the stack's namespaces. */
 export interface NetworkSettings {
@@ -65,23 +79,110 @@ export interface StackConfig {
   /** Further namespaces whose annotated application pods are scraped. @default [] (only `namespace`) */
   readonly watchedNamespaces?: readonly string[];
   /** Prometheus settings; see PrometheusProps for each default. @default {} */
-  readonly prometheus?: Omit<Settings<PrometheusProps>, 'watchedNamespaces' | 'ruleFiles' | 'serviceTargets' | 'alertmanagers'>;
+  readonly prometheus?: Settings<PrometheusProps, 'prometheus'>;
   /** kube-state-metrics settings. @default {} */
-  readonly kubeStateMetrics?: Settings<KubeStateMetricsProps>;
+  readonly kubeStateMetrics?: Settings<KubeStateMetricsProps, 'kubeStateMetrics'>;
   /** node-exporter settings. @default {} */
-  readonly nodeExporter?: Settings<NodeExporterProps>;
+  readonly nodeExporter?: Settings<NodeExporterProps, 'nodeExporter'>;
   /** postgres-exporter settings. @default {} */
-  readonly postgresExporter?: Settings<PostgresExporterProps>;
+  readonly postgresExporter?: Settings<PostgresExporterProps, 'postgresExporter'>;
   /** Alertmanager settings: receivers, channels, timings; see AlertmanagerProps. @default {} */
-  readonly alertmanager?: Omit<Settings<AlertmanagerProps>, 'externalUrl'>;
+  readonly alertmanager?: Settings<AlertmanagerProps, 'alertmanager'>;
   /** Grafana settings; datasource URLs and dashboards come from the stack. @default {} */
-  readonly grafana?: Omit<Settings<GrafanaProps>, 'prometheusUrl' | 'scrapeInterval' | 'alertmanagerUrl' | 'dashboards' | 'rootUrl'>;
+  readonly grafana?: Settings<GrafanaProps, 'grafana'>;
   /** Ingress settings (domain, class, TLS, authentication). @default {} (prometheus/grafana/alertmanager.knowton.io, TLS, basic auth) */
-  readonly ingress?: Omit<Settings<MonitoringIngressProps>, 'uis'>;
+  readonly ingress?: Settings<MonitoringIngressProps, 'ingress'>;
   /** Per-alert threshold or `for` overrides by alert name, e.g. `{ HighDatabaseConnections: { threshold: count(150) } }`. @default {} (the rules as written in rules/) */
   readonly alerts?: Readonly<Record<string, AlertOverride>>;
   /** NetworkPolicy peers outside the stack. @default {} */
   readonly network?: NetworkSettings;
+}
+
+// One list per interface, checked against it by tsc: a new field is one more word here.
+export const STACK_CONFIG_KEYS = keysOf<StackConfig>()([
+  'environment', 'namespace', 'namespaceMode', 'podSecurityEnforce', 'hostNamespace', 'watchedNamespaces', 'prometheus', 'kubeStateMetrics', 'nodeExporter',
+  'postgresExporter', 'alertmanager', 'grafana', 'ingress', 'alerts', 'network',
+]);
+export const NETWORK_SETTINGS_KEYS = keysOf<NetworkSettings>()([
+  'ingressControllerNamespace', 'ingressControllerPodLabels', 'dnsNamespace', 'dnsPodLabels', 'clusterCidr', 'postgresCidr',
+  'postgresPort', 'notificationCidr', 'nodeLocalDns',
+]);
+
+/** The keys a component's settings accept in StackConfig: its props but those the stack sets. */
+function settingsKeys(all: readonly string[], component: keyof typeof FROM_STACK): string[] {
+  return all.filter((k) => !(FROM_STACK[component] as readonly string[]).includes(k));
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Checks the shape of a StackConfig before anything is built: no unknown key at any level (synth
+ * transpiles without type checking, so `retension` would otherwise be ignored), and the settings that
+ * are only the stack's to check (namespaces, NetworkPolicy addresses and ports). Values a component
+ * owns are checked by its construct.
+ */
+export function checkStackConfig(config: StackConfig): void {
+  const at = (field: string) => `StackConfig.${field}`;
+  checkKeys('StackConfig', config, STACK_CONFIG_KEYS);
+  // Each component's keys, and its fields that are a ResourceSpec (kube-state-metrics' `resources` is a list of kinds).
+  const components: Record<keyof typeof FROM_STACK, [readonly string[], string[]]> = {
+    prometheus: [PROMETHEUS_KEYS, ['resources']],
+    kubeStateMetrics: [KUBE_STATE_METRICS_KEYS, ['containerResources']],
+    nodeExporter: [NODE_EXPORTER_KEYS, ['containerResources']],
+    postgresExporter: [POSTGRES_EXPORTER_KEYS, ['containerResources']],
+    alertmanager: [ALERTMANAGER_KEYS, ['resources', 'reloaderResources']],
+    grafana: [GRAFANA_KEYS, ['containerResources']],
+    ingress: [INGRESS_KEYS, []],
+  };
+  for (const [name, [keys, resourceFields]] of Object.entries(components) as Array<[keyof typeof FROM_STACK, [readonly string[], string[]]]>) {
+    const settings = config[name] as Record<string, unknown> | undefined;
+    checkKeys(at(name), settings, settingsKeys(keys, name));
+    for (const field of resourceFields) {
+      if (isObject(settings) && settings[field] !== undefined) checkKeys(at(`${name}.${field}`), settings[field], RESOURCE_SPEC_KEYS);
+    }
+  }
+  const prometheus = config.prometheus;
+  if (prometheus?.remoteWrite !== undefined) {
+    check(Array.isArray(prometheus.remoteWrite), 'StackConfig', 'prometheus.remoteWrite', prometheus.remoteWrite, 'a list of receivers');
+    prometheus.remoteWrite.forEach((rw, i) => checkKeys(at(`prometheus.remoteWrite[${i}]`), rw, REMOTE_WRITE_KEYS));
+  }
+  checkLabels('StackConfig', 'prometheus.externalLabels', prometheus?.externalLabels, true);
+  const am = config.alertmanager;
+  if (am) {
+    checkKeys(at('alertmanager.email'), am.email, EMAIL_KEYS);
+    checkKeys(at('alertmanager.slackChannels'), am.slackChannels, SLACK_CHANNEL_KEYS);
+    checkKeys(at('alertmanager.routing'), am.routing, SEVERITIES);
+    checkKeys(at('alertmanager.timings'), am.timings, [...SEVERITIES, 'default']);
+    for (const [sev, t] of Object.entries(am.timings ?? {})) checkKeys(at(`alertmanager.timings.${sev}`), t, ROUTE_TIMINGS_KEYS);
+  }
+  checkKeys(at('network'), config.network, NETWORK_SETTINGS_KEYS);
+  check(config.alerts === undefined || isObject(config.alerts), 'StackConfig', 'alerts', config.alerts, 'an object of overrides by alert name');
+  for (const [name, override] of Object.entries(config.alerts ?? {})) checkKeys(at(`alerts.${name}`), override, ALERT_OVERRIDE_KEYS);
+
+  // The stack labels its namespaces `restricted`/`privileged` and denies all traffic in them.
+  if (config.namespace !== undefined) checkOwnNamespace('StackConfig', 'namespace', config.namespace);
+  if (config.hostNamespace !== undefined) checkOwnNamespace('StackConfig', 'hostNamespace', config.hostNamespace);
+  if (config.watchedNamespaces !== undefined) {
+    check(Array.isArray(config.watchedNamespaces), 'StackConfig', 'watchedNamespaces', config.watchedNamespaces, 'a list of namespace names');
+    config.watchedNamespaces.forEach((n, i) => checkDnsLabel('StackConfig', `watchedNamespaces[${i}]`, n));
+  }
+  const net = config.network ?? {};
+  for (const field of ['clusterCidr', 'postgresCidr', 'notificationCidr'] as const) {
+    if (net[field] !== undefined) checkCidr('StackConfig', `network.${field}`, net[field]);
+  }
+  if (net.postgresPort !== undefined) checkPort('StackConfig', 'network.postgresPort', net.postgresPort);
+  for (const field of ['ingressControllerNamespace', 'dnsNamespace'] as const) {
+    if (net[field] !== undefined) checkDnsLabel('StackConfig', `network.${field}`, net[field]);
+  }
+  for (const field of ['ingressControllerPodLabels', 'dnsPodLabels'] as const) {
+    const labels = net[field];
+    if (labels === undefined) continue;
+    check(isObject(labels) && Object.keys(labels).length > 0, 'StackConfig', `network.${field}`, labels, 'a non-empty object of pod labels');
+    for (const [k, v] of Object.entries(labels)) {
+      check(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(k), 'StackConfig', `network.${field} key`, k, 'a Kubernetes label key');
+      check(typeof v === 'string' && /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/.test(v), 'StackConfig', `network.${field}.${k}`, v, 'a Kubernetes label value (at most 63 letters, digits, -, _ or .)');
+    }
+  }
 }
 
 /**

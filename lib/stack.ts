@@ -1,5 +1,5 @@
 import { App, Chart } from 'cdk8s';
-import { StackConfig } from './config';
+import { checkStackConfig, StackConfig } from './config';
 import { Alertmanager } from './components/alertmanager';
 import { Grafana } from './components/grafana';
 import { MonitoringIngress } from './components/ingress';
@@ -10,7 +10,8 @@ import { NodeExporter } from './components/node-exporter';
 import { PostgresExporter } from './components/postgres-exporter';
 import { Prometheus } from './components/prometheus';
 import { check } from './validate';
-import { RuleGroup, renderRuleFile, validateRuleGroups } from './alerting';
+import { catalogWithRecordings, checkRuleConditions, RuleGroup, renderRuleFile, validateRuleGroups } from './alerting';
+import { checkDashboards } from './dashboards/validate';
 import { ruleGroups } from '../rules';
 import { dashboards } from '../dashboards';
 
@@ -32,6 +33,7 @@ export class MonitoringStack {
 
   /** Adds one chart per component to `app` (charts must be the App's children to get plain file names). */
   constructor(app: App, config: StackConfig = {}) {
+    checkStackConfig(config);
     const environment = config.environment ?? 'dev';
     check(/^[a-z][a-z0-9-]*$/.test(environment), 'StackConfig', 'environment', environment,
       'a lowercase name such as dev, staging or prod');
@@ -99,6 +101,8 @@ export class MonitoringStack {
       check(known.includes(name), 'StackConfig', 'alerts', name, `the name of an alert of rules/: ${known.join(', ')}`);
     }
     this.ruleGroups = groups.map((g) => g.mapAlerts((a) => (overrides[a.name] ? a.with('StackConfig', overrides[a.name]) : a)));
+    // Units first: a threshold in the wrong dimension cannot even be rendered meaningfully.
+    checkRuleConditions(this.ruleGroups);
     const ruleFiles = Object.fromEntries(this.ruleGroups.map((g) => [g.fileName, renderRuleFile(g)]));
 
     const watched = [...new Set([namespace, ...(config.watchedNamespaces ?? [])])];
@@ -119,6 +123,13 @@ export class MonitoringStack {
       evaluationInterval: this.prometheus.evaluationInterval,
     });
 
+    // Dashboards get the rules' checks too: syntax, catalog metrics and labels, with Grafana's macros
+    // substituted as Grafana does ($__rate_interval is at least four scrape intervals).
+    const dashboardModels = dashboards(this.ruleGroups);
+    checkDashboards(dashboardModels, {
+      catalog: catalogWithRecordings(this.ruleGroups).catalog,
+      rateInterval: this.prometheus.scrapeInterval.times(4),
+    });
     this.grafana = new Grafana(chart('grafana'), 'grafana', {
       namespace,
       ...config.grafana,
@@ -126,7 +137,7 @@ export class MonitoringStack {
       alertmanagerUrl: this.alertmanager.url,
       scrapeInterval: this.prometheus.scrapeInterval,
       rootUrl: ingress.urls.grafana,
-      dashboards: dashboards(this.ruleGroups),
+      dashboards: dashboardModels,
     });
 
     const net = config.network ?? {};

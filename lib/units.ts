@@ -2,6 +2,7 @@
  * Typed quantities. A period is a Duration, never a bare number, so `for: 10` (seconds? minutes?)
  * cannot be written.
  */
+import { ConfigError } from './validate';
 
 /** Units a Duration is printed in: days at most, as operators write retention (`30d`, not `4w2d`). */
 const PROM_UNITS: ReadonlyArray<[string, number]> = [
@@ -34,8 +35,8 @@ export class Duration {
   /** Parses a Prometheus duration such as `30s`, `1h30m` or `30d`; throws on anything else. */
   static parse(text: string): Duration {
     const re = /(\d+)(ms|y|w|d|h|m|s)/g;
-    if (!/^(\d+(ms|y|w|d|h|m|s))+$/.test(text)) {
-      throw new Error(`'${text}' is not a Prometheus duration (e.g. 30s, 5m, 1h30m, 30d)`);
+    if (typeof text !== 'string' || !/^(\d+(ms|y|w|d|h|m|s))+$/.test(text)) {
+      throw new ConfigError('Duration.parse', 'duration', text, 'a Prometheus duration such as 30s, 5m, 1h30m or 30d');
     }
     let ms = 0;
     for (const m of text.matchAll(re)) {
@@ -45,10 +46,14 @@ export class Duration {
     return new Duration(ms);
   }
 
-  private constructor(private readonly ms: number) {
-    if (!Number.isFinite(ms) || !Number.isInteger(ms)) {
-      throw new Error(`a Duration must be a whole number of milliseconds, got ${ms}`);
+  private readonly ms: number;
+  private constructor(ms: number) {
+    // Float noise (Duration.seconds(1.005) is 1004.9999999999999 ms) is not a fraction anyone meant.
+    const whole = Math.round(ms);
+    if (!Number.isFinite(ms) || Math.abs(ms - whole) > 1e-6) {
+      throw new ConfigError('Duration', 'length', `${ms} ms`, 'a whole number of milliseconds (Prometheus durations have millisecond precision), finite and not NaN');
     }
+    this.ms = whole === 0 ? 0 : whole;
   }
 
   toMillis(): number {
@@ -78,7 +83,7 @@ export class Duration {
 
   /** Prometheus/Alertmanager duration text in the largest exact units: 90s -> `1m30s`, 30d -> `30d`. */
   toPromDuration(): string {
-    if (this.ms < 0) throw new Error(`a negative Duration (${this.ms} ms) has no Prometheus form`);
+    if (this.ms < 0) throw new ConfigError('Duration', 'length', `${this.ms} ms`, 'zero or more: a negative Duration has no Prometheus form');
     if (this.ms === 0) return '0s';
     let rest = this.ms;
     let out = '';
@@ -181,7 +186,9 @@ export class Quantity<D extends Dimension> {
     readonly amount: number,
     readonly unit: Unit<D>,
   ) {
-    if (!Number.isFinite(amount)) throw new Error(`a quantity must be a finite number, got ${amount} ${unit.name}`);
+    if (typeof amount !== 'number' || !Number.isFinite(amount)) {
+      throw new ConfigError('Quantity', `amount in ${unit.name}`, String(amount), 'a finite number (not NaN or Infinity)');
+    }
   }
   get dimension(): D {
     return this.unit.dimension;

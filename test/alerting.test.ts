@@ -69,7 +69,7 @@ describe('validateRuleGroups', () => {
     ['a `for` shorter than two scrapes', { for: Duration.seconds(20) }, 'alert TooManyConnections (group test): for 20s is shorter than 2 scrape intervals (30s): a single bad scrape could fire it'],
     ['a rate window shorter than four scrapes', { when: rate(http.requests, { window: Duration.seconds(45), by: ['service'] }).above(perHour(1)), summary: '{{ $labels.service }}' }, "alert TooManyConnections (group test): range 45s in 'http_requests_total[45s]' is shorter than 4 scrape intervals (1m)"],
     ['a percentage above 100', { when: errorShare.above(percent(150)), summary: 'x' }, 'alert TooManyConnections (group test): threshold 150% is outside 0–100%'],
-    ['a percentage below 0', { when: errorShare.above(percent(-1)), summary: 'x' }, 'alert TooManyConnections (group test): threshold -1% is outside 0–100%'],
+    ['a percentage below 0', { when: errorShare.above(percent(-1)), summary: 'x' }, "alert TooManyConnections (group test): '> -1%' always fires: a ratio is never negative"],
     ['no first checks', { firstChecks: [] }, 'alert TooManyConnections (group test): firstChecks is empty'],
     ['an always-firing alert with a `for`', { when: ALWAYS, description: 'always' }, 'alert TooManyConnections (group test): an alert that always fires needs no `for`'],
   ])('rejects %s', (_what, overrides, message) => {
@@ -119,9 +119,9 @@ describe('validateRuleGroups', () => {
     ]);
   });
 
-  test('reports every problem at once, one line each', () => {
+  test('reports every problem at once, on one line', () => {
     expect(() => validateRuleGroups([group([alert({ name: 'bad name', for: Duration.seconds(1) })])], intervals)).toThrow(
-      /^invalid alert rules:\n- alert bad name \(group test\): name must be UpperCamelCase\n- alert bad name \(group test\): for 1s is shorter/,
+      /^rules\/: invalid alert rules: alert bad name \(group test\): name must be UpperCamelCase; alert bad name \(group test\): for 1s is shorter/,
     );
   });
 });

@@ -164,7 +164,7 @@ describe('remote_write', () => {
 
   test('bad remote_write input fails with a clear error', () => {
     expect(() => synthTo({ prometheus: { remoteWrite: [{ url: 'mimir:9009' }] } }))
-      .toThrow(/prometheus\/prometheus: invalid remoteWrite\[0\].url "mimir:9009": an http\(s\) URL with a path/);
+      .toThrow(/prometheus\/prometheus: invalid remoteWrite\[0\].url "mimir:9009": an absolute http:\/\/ or https:\/\/ URL with a path/);
     expect(() => synthTo({ prometheus: { remoteWrite: [{ url: 'https://m.example.org/push', auth: 'basic' }] } }))
       .toThrow(/invalid remoteWrite\[0\].auth "basic": set together with secretName/);
   });

@@ -87,7 +87,7 @@ describe('typed query builders', () => {
     expect(constant(1).expr).toBe('vector(1)');
     expect(gauge(scrape.up, { where: { job: { not: /knowton-.+/ } } }).expr).toBe('up{job!~"knowton-.+"}');
     expect(gauge(scrape.up, { where: { job: { not: 'prometheus' } } }).expr).toBe('up{job!="prometheus"}');
-    expect(() => gauge(scrape.up, { where: { job: /knowton/i } })).toThrow('the matcher job=~/knowton/i has flags, which PromQL cannot express');
+    expect(() => gauge(scrape.up, { where: { job: /knowton/i } })).toThrow('matcher job=~/knowton/i: invalid flags "i": none: the matcher has flags, which PromQL cannot express');
   });
 
   test('every builder output passes checkQuery', () => {

@@ -34,7 +34,7 @@ describe('typed quantities', () => {
   });
 
   test('a quantity must be finite', () => {
-    expect(() => percent(NaN)).toThrow('a quantity must be a finite number, got NaN percent');
+    expect(() => percent(NaN)).toThrow('Quantity: invalid amount in percent "NaN": a finite number (not NaN or Infinity)');
     expect(() => seconds(Infinity)).toThrow('finite');
   });
 

@@ -1,6 +1,6 @@
 import { Condition, Query, renderCondition } from '../promql/query';
-import { Dimension, Duration, Quantity } from '../units';
-import { ConfigError } from '../validate';
+import { Dimension, Duration, Quantity, Units } from '../units';
+import { checkDuration, ConfigError, keysOf } from '../validate';
 
 export type Severity = 'critical' | 'warning' | 'info';
 export const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
@@ -30,6 +30,36 @@ export interface AlertRuleProps {
   readonly firstChecks: readonly string[];
 }
 
+/** Dimensions of quantities that are never negative: counts, rates, ratios, durations, CPU, bytes (not money). */
+const NON_NEGATIVE: readonly Dimension[] = ['ratio', 'time', 'rate', 'cpu', 'count', 'bytes'];
+
+/**
+ * What is wrong with comparing a query with a threshold, if anything: a threshold that is no
+ * quantity or of another dimension than the query (the run-time form of the type check, since synth
+ * transpiles without it), a sign that makes the alert always or never fire on a quantity that cannot
+ * be negative, or a ratio outside 0-100%.
+ */
+export function conditionProblem(c: Condition<Dimension>): string | undefined {
+  const t = c.threshold as unknown;
+  const dim = c.query.unit.dimension;
+  if (!(t instanceof Quantity)) return `threshold ${String(t)} is not a quantity: write it in the query's unit (${c.query.unit.name}), e.g. ${c.query.unit.format(1)}`;
+  if (t.dimension !== dim) {
+    return `threshold ${t} is in ${t.unit.name} (${t.dimension}), but the query returns ${c.query.unit.name} (${dim}): a threshold must be in its query's dimension`;
+  }
+  const v = t.amount;
+  if (NON_NEGATIVE.includes(dim)) {
+    const always = (c.op === '>' && v < 0) || (c.op === '>=' && v <= 0);
+    const never = (c.op === '<' && v <= 0) || ((c.op === '<=' || c.op === '==') && v < 0);
+    if (always) return `'${c.op} ${t}' always fires: a ${dim} is never negative`;
+    if (never) return `'${c.op} ${t}' never fires: a ${dim} is never negative`;
+  }
+  if (dim === 'ratio') {
+    const pct = t.in(Units.PERCENT);
+    if (pct < 0 || pct > 100) return `threshold ${t} is outside 0–100%`;
+  }
+  return undefined;
+}
+
 /** What an environment may change of an alert. */
 export interface AlertOverride {
   /** Threshold, in the dimension of the alert's query. @default the rule's */
@@ -37,6 +67,8 @@ export interface AlertOverride {
   /** How long the condition must hold. @default the rule's */
   readonly for?: Duration;
 }
+
+export const ALERT_OVERRIDE_KEYS = keysOf<AlertOverride>()(['threshold', 'for']);
 
 /** An alerting rule: a plain immutable value. */
 export class AlertRule {
@@ -66,12 +98,15 @@ export class AlertRule {
    */
   with(where: string, override: AlertOverride): AlertRule {
     const c = this.condition;
-    if (override.threshold && (!c || override.threshold.dimension !== c.threshold.dimension)) {
-      throw new ConfigError(where, `alerts.${this.name}.threshold`, String(override.threshold),
-        c ? `a quantity in the dimension of the alert's query (${c.threshold.dimension}), like ${c.threshold}` : 'nothing: this alert has no threshold');
+    const threshold = override.threshold as unknown;
+    if (threshold !== undefined && (!c || !(threshold instanceof Quantity) || threshold.dimension !== c.query.unit.dimension)) {
+      throw new ConfigError(where, `alerts.${this.name}.threshold`, String(threshold),
+        c ? `a quantity in the dimension of the alert's query (${c.query.unit.dimension}), like ${c.threshold}` : 'nothing: this alert has no threshold');
     }
-    if (override.for && override.for.isNegative()) {
-      throw new ConfigError(where, `alerts.${this.name}.for`, String(override.for), 'a Duration of zero or more');
+    const problem = c && override.threshold && conditionProblem({ ...c, threshold: override.threshold });
+    if (problem) throw new ConfigError(where, `alerts.${this.name}.threshold`, String(override.threshold), `a threshold the alert can cross: ${problem}`);
+    if (override.for !== undefined) {
+      checkDuration(where, `alerts.${this.name}.for`, override.for, Duration.millis(0), 'a Duration of zero or more');
     }
     return new AlertRule({
       name: this.name,

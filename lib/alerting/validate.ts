@@ -1,8 +1,9 @@
 import { CATALOG } from '../catalog';
 import { Catalog, Metric, Source } from '../catalog/metric';
 import { analyze, Analysis } from '../promql/analyze';
-import { Duration, Units } from '../units';
-import { AlertRule, RuleGroup, SEVERITIES } from './rule';
+import { Duration } from '../units';
+import { ConfigError, goTemplateProblem, MAX_DURATION_MS } from '../validate';
+import { AlertRule, conditionProblem, RuleGroup, SEVERITIES } from './rule';
 
 export interface ValidateOptions {
   /** How often targets are scraped. */
@@ -13,12 +14,34 @@ export interface ValidateOptions {
   readonly catalog?: Catalog;
 }
 
-/** Every problem found in the rule groups, one line each, naming the rule. */
-export class RuleValidationError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid alert rules:\n${problems.map((p) => `- ${p}`).join('\n')}`);
+/** Every problem found in the rule groups, each naming the rule, on one line (`; ` between them). */
+export class RuleValidationError extends ConfigError {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super('rules/', 'alert rules', problems.length, problems.join('; '));
+    this.problems = problems;
+    this.message = `rules/: invalid alert rules: ${problems.join('; ')}`;
     this.name = 'RuleValidationError';
   }
+}
+
+/**
+ * The problems of alerts that make rendering meaningless: a threshold that is no quantity or in
+ * another dimension than its query, a `for` that is no Duration, annotations that are no text (tsc
+ * refuses all of them, but synth transpiles without type checking). Checked before the rules are rendered; throws a RuleValidationError naming each alert.
+ */
+export function checkRuleConditions(groups: readonly RuleGroup[]): void {
+  const problems = groups.flatMap((g) =>
+    g.alerts.flatMap((a) => {
+      const p = [
+        a.condition ? conditionProblem(a.condition) : undefined,
+        a.for instanceof Duration ? undefined : `for ${String(a.for)} is not a Duration (write Duration.minutes(5))`,
+        typeof a.summary === 'string' && typeof a.description === 'string' ? undefined : 'summary and description must be strings',
+      ].filter((x): x is string => x !== undefined);
+      return p.map((x) => `alert ${a.name} (group ${g.name}): ${x}`);
+    }),
+  );
+  if (problems.length) throw new RuleValidationError(problems);
 }
 
 /** Where recorded series come from: the rule evaluation itself, which adds no labels. */
@@ -69,8 +92,17 @@ function checkAlert(alert: AlertRule, group: RuleGroup, catalog: Catalog, option
   if (!/^[A-Z][a-zA-Z0-9]*$/.test(alert.name)) say(`name must be UpperCamelCase`);
   if (!SEVERITIES.includes(alert.severity)) say(`severity '${alert.severity}' is not one of ${SEVERITIES.join(', ')}`);
   if (!alert.component || !/^[a-z0-9-]+$/.test(alert.component)) say(`component '${alert.component}' must be a lower-case word`);
+  if (typeof alert.summary !== 'string' || typeof alert.description !== 'string') {
+    say('summary and description must be strings');
+    return out;
+  }
   if (!alert.summary.trim()) say('summary is empty');
-  if (!alert.firstChecks.length) say('firstChecks is empty: the runbook needs them');
+  if (!Array.isArray(alert.firstChecks) || !alert.firstChecks.length) say('firstChecks is empty: the runbook needs them');
+  if (!(alert.for instanceof Duration)) {
+    say(`for ${String(alert.for)} is not a Duration (write Duration.minutes(5))`);
+    return out;
+  }
+  if (alert.for.toMillis() > MAX_DURATION_MS) say(`for ${alert.for} is longer than Prometheus can parse (about 292 years)`);
 
   const minFor = options.scrapeInterval.times(MIN_SCRAPES_PER_FOR);
   if (alert.for.isNegative()) say(`for ${alert.for} is negative`);
@@ -82,9 +114,10 @@ function checkAlert(alert: AlertRule, group: RuleGroup, catalog: Catalog, option
   if (alert.alwaysFires && !alert.for.isZero()) say('an alert that always fires needs no `for`');
 
   const c = alert.condition;
-  if (c && c.threshold.dimension === 'ratio') {
-    const pct = c.threshold.in(Units.PERCENT);
-    if (pct < 0 || pct > 100) say(`threshold ${c.threshold} is outside 0–100%`);
+  const problem = c && conditionProblem(c);
+  if (problem) {
+    say(problem);
+    return out;
   }
 
   const analysis = analyze(alert.expr, catalog);
@@ -115,6 +148,11 @@ function checkAlert(alert: AlertRule, group: RuleGroup, catalog: Catalog, option
     }
   }
   if (!alert.alwaysFires && !/\{\{\s*value\s*\}\}/.test(alert.description)) say('description must show the current value with {{ value }}');
+  // What Prometheus receives must parse as a Go template: `{{ $labels.service }` would make it refuse the rule file.
+  for (const [field, text] of [['summary', alert.summary], ['description', alert.description]] as const) {
+    const templateProblem = goTemplateProblem(alert.template(text));
+    if (templateProblem) say(`${field} is not a valid Go template: ${templateProblem}`);
+  }
   return out;
 }
 
@@ -125,6 +163,7 @@ function checkAlert(alert: AlertRule, group: RuleGroup, catalog: Catalog, option
  * scrape interval, percent threshold outside 0–100.
  */
 export function validateRuleGroups(groups: readonly RuleGroup[], options: ValidateOptions): void {
+  checkRuleConditions(groups);
   const { catalog, problems } = catalogWithRecordings(groups, options.catalog ?? CATALOG);
   const recordings = new Map<string, Analysis>();
   const minWindow = options.scrapeInterval.times(MIN_SCRAPES_PER_WINDOW);

@@ -4,7 +4,7 @@
  * warning to #knowton-warnings; info to #knowton-info; the Watchdog to a dead man's switch.
  */
 import { Duration } from '../units';
-import { check } from '../validate';
+import { check, checkDuration, keysOf } from '../validate';
 import { AlertmanagerModel, checkEmail, checkHttpUrl, eq, InhibitRule, matchesRegex, Receiver, Route, RouteTimings } from './model';
 
 /** The severities alert rules may carry, most urgent first. */
@@ -125,6 +125,14 @@ export interface AlertmanagerConfigProps {
   readonly configDir?: string;
 }
 
+export const ALERTMANAGER_CONFIG_KEYS = keysOf<AlertmanagerConfigProps>()([
+  'slackChannels', 'pagerduty', 'pagerdutyUrl', 'email', 'heartbeatUrl', 'heartbeatInterval', 'groupBy', 'timings', 'routing',
+  'resolveTimeout', 'secretsDir', 'configDir',
+]);
+export const EMAIL_KEYS = keysOf<EmailProps>()(['to', 'from', 'smarthost', 'authUsername', 'requireTls']);
+export const SLACK_CHANNEL_KEYS = keysOf<SlackChannels>()(['all', 'critical', 'warning', 'info']);
+export const ROUTE_TIMINGS_KEYS = keysOf<RouteTimings>()(['groupWait', 'groupInterval', 'repeatInterval']);
+
 function checkKeys(where: string, field: string, obj: object | undefined, allowed: readonly string[]): void {
   for (const key of Object.keys(obj ?? {})) {
     check(allowed.includes(key), where, field, key, `a key among ${allowed.join(', ')}`);
@@ -140,6 +148,9 @@ function resolve(props: AlertmanagerConfigProps, where: string) {
   const timings = {} as Record<Severity | 'default', RouteTimings>;
   for (const key of [...SEVERITIES, 'default'] as const) {
     const given = props.timings?.[key];
+    for (const k of ['groupWait', 'groupInterval', 'repeatInterval'] as const) {
+      if (given?.[k] !== undefined) checkDuration(where, `timings.${key}.${k}`, given[k]);
+    }
     timings[key] = {
       groupWait: given?.groupWait ?? DEFAULT_TIMINGS[key].groupWait,
       groupInterval: given?.groupInterval ?? DEFAULT_TIMINGS[key].groupInterval,
@@ -148,12 +159,16 @@ function resolve(props: AlertmanagerConfigProps, where: string) {
   }
   const email = props.email && props.email.to.length > 0 ? props.email : undefined;
   if (props.email) {
+    checkKeys(where, 'email', props.email, EMAIL_KEYS);
+    check(Array.isArray(props.email.to), where, 'email.to', props.email.to, 'a list of email addresses');
     // Checked even when the list is empty, so a typo in `from` is not silently kept for later.
     props.email.to.forEach((a, i) => checkEmail(where, `email.to[${i}]`, a));
     checkEmail(where, 'email.from', props.email.from);
   }
   if (props.heartbeatUrl !== undefined) checkHttpUrl(where, 'heartbeatUrl', props.heartbeatUrl);
-  const heartbeatInterval = props.heartbeatInterval ?? Duration.minutes(1);
+  if (props.pagerdutyUrl !== undefined) checkHttpUrl(where, 'pagerdutyUrl', props.pagerdutyUrl);
+  const heartbeatInterval = checkDuration(where, 'heartbeatInterval', props.heartbeatInterval ?? Duration.minutes(1));
+  if (props.resolveTimeout !== undefined) checkDuration(where, 'resolveTimeout', props.resolveTimeout);
   check(
     heartbeatInterval.compare(Duration.seconds(30)) >= 0,
     where,

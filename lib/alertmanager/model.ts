@@ -6,7 +6,7 @@
  * pinned image (newer) also accepts.
  */
 import { Duration } from '../units';
-import { check } from '../validate';
+import { check, checkDuration, checkPort, checkRegex, checkUrl } from '../validate';
 import { TEMPLATE } from './templates';
 
 export type MatchOp = '=' | '!=' | '=~' | '!~';
@@ -124,13 +124,7 @@ function renderMatcher(where: string, field: string, m: Matcher): string {
   check(['=', '!=', '=~', '!~'].includes(m.op), where, `${field}.op`, m.op, 'one of =, !=, =~, !~');
   if (m.op === '=~' || m.op === '!~') {
     // JavaScript's syntax is close to Go's RE2 for what matchers use; amtool in the tests has the last word.
-    let ok = true;
-    try {
-      new RegExp(m.value);
-    } catch {
-      ok = false;
-    }
-    check(ok, where, `${field}.value`, m.value, 'a valid regular expression');
+    checkRegex(where, `${field}.value`, m.value);
   }
   // JSON string escaping (\" \\ \n) is what Alertmanager's matcher parser accepts inside quotes.
   return `${m.label}${m.op}${JSON.stringify(m.value)}`;
@@ -142,6 +136,9 @@ function renderMatchers(where: string, field: string, ms: readonly Matcher[]): s
 
 function renderTimings(where: string, field: string, t: Partial<RouteTimings>): Record<string, string> {
   const out: Record<string, string> = {};
+  for (const k of ['groupWait', 'groupInterval', 'repeatInterval'] as const) {
+    if (t[k] !== undefined) checkDuration(where, `${field}.${k}`, t[k]);
+  }
   if (t.groupWait) {
     check(!t.groupWait.isNegative(), where, `${field}.groupWait`, t.groupWait.toMillis(), 'a Duration >= 0');
     out.group_wait = t.groupWait.toPromDuration();
@@ -193,14 +190,7 @@ export function checkEmail(where: string, field: string, value: string): void {
 
 /** Checks an absolute http(s) URL. */
 export function checkHttpUrl(where: string, field: string, value: string): void {
-  let ok = false;
-  try {
-    const u = new URL(value);
-    ok = (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
-  } catch {
-    ok = false;
-  }
-  check(ok, where, field, value, 'an absolute http:// or https:// URL');
+  checkUrl(where, field, value);
 }
 
 function checkFile(where: string, field: string, value: string): void {
@@ -259,6 +249,7 @@ function renderNotifier(where: string, field: string, n: Notifier): [string, Rec
         n.smarthost,
         'host:port of the SMTP relay, e.g. smtp.example.com:587',
       );
+      checkPort(where, `${field}.smarthost port`, Number(n.smarthost.split(':')[1]));
       const mail: Record<string, unknown> = {
         send_resolved: true,
         to: n.to.join(', '),

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import {
+  ALERTMANAGER_CONFIG_KEYS,
   AlertmanagerConfigProps,
   CONFIG_FILE,
   DEFAULT_CONFIG_DIR,
@@ -11,7 +12,7 @@ import {
 } from '../alertmanager';
 import { Duration } from '../units';
 import type { IngressPath } from './ingress';
-import { check, checkDnsLabel, checkImage, checkQuantity } from '../validate';
+import { check, checkDnsLabel, checkDuration, checkImage, checkKeys, checkQuantity, keysOf } from '../validate';
 import {
   checksum,
   componentIdentity,
@@ -52,6 +53,11 @@ export interface AlertmanagerProps extends AlertmanagerConfigProps {
   /** URL users open Alertmanager at; the base of the silence links in messages. @default 'http://localhost:9093' (the spec's kubectl port-forward) */
   readonly externalUrl?: string;
 }
+
+export const ALERTMANAGER_KEYS = keysOf<AlertmanagerProps>()([
+  'namespace', 'image', 'reloaderImage', 'replicas', 'storageSize', 'storageClassName', 'retention', 'resources', 'reloaderResources',
+  'receiversSecretName', 'externalUrl', ...ALERTMANAGER_CONFIG_KEYS,
+]);
 
 export const ALERTMANAGER_DEFAULTS = {
   image: 'quay.io/prometheus/alertmanager:v0.28.1',
@@ -128,6 +134,7 @@ export class Alertmanager extends Construct {
     const configDir = props.configDir ?? DEFAULT_CONFIG_DIR;
     const secretsDir = props.secretsDir ?? DEFAULT_SECRETS_DIR;
 
+    checkKeys(where, props, ALERTMANAGER_KEYS);
     checkDnsLabel(where, 'namespace', ns);
     checkImage(where, 'image', image);
     const version = /^v?(\d+)\.(\d+)\./.exec(imageTag(image));
@@ -141,7 +148,7 @@ export class Alertmanager extends Construct {
     checkImage(where, 'reloaderImage', reloaderImage);
     check(Number.isInteger(replicas) && replicas >= 1 && replicas <= 5, where, 'replicas', replicas, 'an integer from 1 to 5');
     checkQuantity(where, 'storageSize', storageSize);
-    check(retention.compare(Duration.hours(1)) >= 0, where, 'retention', retention.toString(), 'a Duration of at least 1h');
+    checkDuration(where, 'retention', retention, Duration.hours(1), 'a Duration of at least 1h');
     checkDnsLabel(where, 'receiversSecretName', secretName);
     checkHttpUrl(where, 'externalUrl', externalUrl);
 
@@ -248,7 +255,7 @@ export class Alertmanager extends Construct {
                 ],
                 readinessProbe: httpProbe('/-/ready', 'web', 5),
                 livenessProbe: httpProbe('/-/healthy', 'web', 10, 6),
-                resources: resources(props.resources ?? ALERTMANAGER_DEFAULTS.resources),
+                resources: resources(props.resources ?? ALERTMANAGER_DEFAULTS.resources, where, 'resources'),
                 securityContext: restrictedContainerSecurity(),
                 volumeMounts: [
                   { name: 'config', mountPath: configDir, readOnly: true },
@@ -257,6 +264,8 @@ export class Alertmanager extends Construct {
                 ],
               },
               configReloaderContainer({
+                where,
+                field: 'reloaderResources',
                 image: reloaderImage,
                 resources: props.reloaderResources ?? ALERTMANAGER_DEFAULTS.reloaderResources,
                 reloadUrl: `http://127.0.0.1:${Alertmanager.SERVICE.port}/-/reload`,

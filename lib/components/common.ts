@@ -1,5 +1,6 @@
 import { createHash } from 'crypto';
 import { k8s } from 'cdk8s-plus-28';
+import { check, checkKeys, checkQuantity, keysOf } from '../validate';
 
 /** CPU and memory for one container, as Kubernetes quantities. */
 export interface ResourceSpec {
@@ -12,6 +13,7 @@ export interface ResourceSpec {
   /** Memory limit, e.g. `512Mi`. */
   readonly memoryLimit: string;
 }
+export const RESOURCE_SPEC_KEYS = keysOf<ResourceSpec>()(['cpuRequest', 'cpuLimit', 'memoryRequest', 'memoryLimit']);
 
 /** The recommended Kubernetes labels, shared by every object of one component. */
 export function componentLabels(name: string, component: string, version: string): Record<string, string> {
@@ -48,7 +50,15 @@ export function imageTag(image: string): string {
   return at > image.lastIndexOf('/') ? image.slice(at + 1) : '';
 }
 
-export function resources(spec: ResourceSpec): k8s.ResourceRequirements {
+/**
+ * A container's requests and limits, checked: four positive quantities (`2 cores`, `-1Gi` and `lots`
+ * are refused here rather than by the API server), each request at most its limit.
+ */
+export function resources(spec: ResourceSpec, where: string, field: string): k8s.ResourceRequirements {
+  checkKeys(`${where} ${field}`, spec, RESOURCE_SPEC_KEYS);
+  const q = Object.fromEntries(RESOURCE_SPEC_KEYS.map((k) => [k, checkQuantity(where, `${field}.${k}`, spec?.[k])]));
+  check(q.cpuRequest <= q.cpuLimit, where, `${field}.cpuRequest`, spec.cpuRequest, `at most cpuLimit (${spec.cpuLimit})`);
+  check(q.memoryRequest <= q.memoryLimit, where, `${field}.memoryRequest`, spec.memoryRequest, `at most memoryLimit (${spec.memoryLimit})`);
   return {
     requests: { cpu: k8s.Quantity.fromString(spec.cpuRequest), memory: k8s.Quantity.fromString(spec.memoryRequest) },
     limits: { cpu: k8s.Quantity.fromString(spec.cpuLimit), memory: k8s.Quantity.fromString(spec.memoryLimit) },
@@ -116,6 +126,8 @@ export function dataVolumeClaim(selector: Record<string, string>, size: string, 
  * kubelet updates in place, and POSTs `reloadUrl`; a config the server refuses leaves the old one running.
  */
 export function configReloaderContainer(props: {
+  where: string;
+  field: string;
   image: string;
   resources: ResourceSpec;
   reloadUrl: string;
@@ -127,7 +139,7 @@ export function configReloaderContainer(props: {
     image: props.image,
     args: ['--listen-address=:8081', `--reload-url=${props.reloadUrl}`, ...props.watch],
     ports: [containerPort('reloader-web', 8081)],
-    resources: resources(props.resources),
+    resources: resources(props.resources, props.where, props.field),
     securityContext: restrictedContainerSecurity(),
     volumeMounts: props.mounts,
   };

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
 import { Duration } from '../units';
-import { check, checkDnsLabel, checkImage } from '../validate';
+import { check, checkDnsLabel, checkImage, checkKeys, checkUrl, keysOf } from '../validate';
 import {
   checksum,
   componentIdentity,
@@ -40,6 +40,10 @@ export interface GrafanaProps {
   /** CPU and memory of the container. @default 100m/500m CPU, 256Mi/512Mi memory */
   readonly containerResources?: ResourceSpec;
 }
+
+export const GRAFANA_KEYS = keysOf<GrafanaProps>()([
+  'namespace', 'image', 'prometheusUrl', 'scrapeInterval', 'alertmanagerUrl', 'dashboards', 'folder', 'adminSecretName', 'rootUrl', 'containerResources',
+]);
 
 export const GRAFANA_DEFAULTS = {
   image: 'docker.io/grafana/grafana:12.1.1',
@@ -80,10 +84,11 @@ export class Grafana extends Construct {
     const rootUrl = props.rootUrl ?? GRAFANA_DEFAULTS.rootUrl;
     const dashboards = props.dashboards ?? {};
     this.dashboards = dashboards;
+    checkKeys(where, props, GRAFANA_KEYS);
     checkImage(where, 'image', image);
     checkDnsLabel(where, 'adminSecretName', this.adminSecretName);
-    check(/^https?:\/\/[^\s/]+/.test(rootUrl), where, 'rootUrl', rootUrl, 'an http(s) URL');
-    check(folder.trim().length > 0, where, 'folder', folder, 'a non-empty folder title');
+    checkUrl(where, 'rootUrl', rootUrl);
+    check(typeof folder === 'string' && folder.trim().length > 0, where, 'folder', folder, 'a non-empty folder title');
     for (const f of Object.keys(dashboards)) {
       check(/^[a-z0-9][a-z0-9-]*\.json$/.test(f), where, 'dashboards', f, 'file names like service-health-dashboard.json');
     }
@@ -187,7 +192,7 @@ export class Grafana extends Construct {
                 ports: [containerPort('http', Grafana.SERVICE.port)],
                 readinessProbe: httpProbe('/api/health', 'http'),
                 livenessProbe: httpProbe('/api/health', 'http', 15, 6),
-                resources: resources(props.containerResources ?? GRAFANA_DEFAULTS.containerResources),
+                resources: resources(props.containerResources ?? GRAFANA_DEFAULTS.containerResources, where, 'containerResources'),
                 securityContext: restrictedContainerSecurity(GRAFANA_UID),
                 volumeMounts: [
                   { name: 'provisioning', mountPath: `${PROVISIONING}/datasources/datasources.yaml`, subPath: 'datasources.yaml', readOnly: true },

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { check, checkDnsLabel } from '../validate';
+import { check, checkDnsLabel, checkKeys, checkUrl, keysOf } from '../validate';
 import { componentLabels } from './common';
 
 /** One path of an Ingress rule (networking.k8s.io/v1 HTTPIngressPath, without the backend). */
@@ -71,6 +71,12 @@ export interface MonitoringIngressProps {
 
 /** The UIs the stack exposes, each on `<name>.<domain>`. */
 export const UI_NAMES = ['prometheus', 'grafana', 'alertmanager'] as const;
+export const INGRESS_KEYS = keysOf<MonitoringIngressProps>()(['namespace', 'domain', 'ingressClassName', 'uis', 'tls', 'allowInsecure', 'clusterIssuer', 'auth']);
+/** Keys of each kind of IngressAuth. */
+export const INGRESS_AUTH_KEYS = {
+  basic: keysOf<Extract<IngressAuth, { type: 'basic' }>>()(['type', 'secretName']),
+  'oauth2-proxy': keysOf<Extract<IngressAuth, { type: 'oauth2-proxy' }>>()(['type', 'url']),
+};
 
 export const INGRESS_DEFAULTS = {
   domain: 'knowton.io',
@@ -97,15 +103,18 @@ export class MonitoringIngress extends Construct {
     const ingressClassName = props.ingressClassName ?? INGRESS_DEFAULTS.ingressClassName;
     const tls = props.tls ?? true;
     const auth = props.auth ?? INGRESS_DEFAULTS.auth;
+    checkKeys(where, props, INGRESS_KEYS);
     check(DNS_NAME.test(domain), where, 'domain', domain, 'a lowercase DNS name such as knowton.io');
     checkDnsLabel(where, 'ingressClassName', ingressClassName);
     check(tls || props.allowInsecure === true, where, 'tls', tls,
       'true; plain-HTTP hosts expose credentials and need allowInsecure: true as well');
+    check(auth?.type === 'basic' || auth?.type === 'oauth2-proxy', where, 'auth.type', auth?.type, 'basic or oauth2-proxy');
+    checkKeys(`${where} auth`, auth, INGRESS_AUTH_KEYS[auth.type]);
     if (auth.type === 'basic') {
-      check(auth.secretName.length > 0, where, 'auth.secretName', auth.secretName, 'the name of an htpasswd Secret (key `auth`)');
+      check(typeof auth.secretName === 'string' && auth.secretName.length > 0, where, 'auth.secretName', auth.secretName, 'the name of an htpasswd Secret (key `auth`)');
       checkDnsLabel(where, 'auth.secretName', auth.secretName);
     } else {
-      check(/^https:\/\/[^\s/]+/.test(auth.url), where, 'auth.url', auth.url, 'the https URL of the oauth2-proxy, e.g. https://oauth2.knowton.io');
+      checkUrl(where, 'auth.url', auth.url, { https: true, example: 'https://oauth2.knowton.io (the oauth2-proxy)' });
     }
     if (props.clusterIssuer !== undefined) checkDnsLabel(where, 'clusterIssuer', props.clusterIssuer);
 

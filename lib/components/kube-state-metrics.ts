@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { check, checkImage } from '../validate';
+import { check, checkImage, checkKeys, keysOf } from '../validate';
 import {
   componentIdentity,
   containerPort,
@@ -38,6 +38,8 @@ export interface KubeStateMetricsProps {
   readonly containerResources?: ResourceSpec;
 }
 
+export const KUBE_STATE_METRICS_KEYS = keysOf<KubeStateMetricsProps>()(['namespace', 'image', 'resources', 'podLabels', 'containerResources']);
+
 export const KUBE_STATE_METRICS_DEFAULTS = {
   image: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.16.0',
   resources: ['pods', 'nodes', 'deployments', 'statefulsets', 'daemonsets', 'persistentvolumeclaims'],
@@ -58,6 +60,7 @@ export class KubeStateMetrics extends Construct {
     const image = props.image ?? KUBE_STATE_METRICS_DEFAULTS.image;
     const exported = [...(props.resources ?? KUBE_STATE_METRICS_DEFAULTS.resources)].sort();
     const podLabels = props.podLabels ?? KUBE_STATE_METRICS_DEFAULTS.podLabels;
+    checkKeys(where, props, KUBE_STATE_METRICS_KEYS);
     checkImage(where, 'image', image);
     check(exported.length > 0, where, 'resources', exported, 'at least one resource');
     for (const r of exported) {
@@ -114,7 +117,7 @@ export class KubeStateMetrics extends Construct {
                 ports: [containerPort('http-metrics', KubeStateMetrics.PORT), containerPort('telemetry', 8081)],
                 livenessProbe: httpProbe('/livez', 'http-metrics'),
                 readinessProbe: httpProbe('/readyz', 'telemetry'),
-                resources: resources(props.containerResources ?? KUBE_STATE_METRICS_DEFAULTS.containerResources),
+                resources: resources(props.containerResources ?? KUBE_STATE_METRICS_DEFAULTS.containerResources, where, 'containerResources'),
                 securityContext: restrictedContainerSecurity(),
               },
             ],

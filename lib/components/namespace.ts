@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { check, checkDnsLabel } from '../validate';
+import { check, checkOwnNamespace } from '../validate';
 
 /** Pod Security Standard levels (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
 export type PodSecurityLevel = 'restricted' | 'baseline' | 'privileged';
@@ -46,7 +46,7 @@ export class MonitoringNamespace extends Construct {
     const where = this.node.path;
     this.name = props.name ?? 'knowton-dev';
     this.mode = props.mode ?? 'shared-with-apps';
-    checkDnsLabel(where, 'name', this.name);
+    checkOwnNamespace(where, 'name', this.name);
     check(['shared-with-apps', 'dedicated'].includes(this.mode), where, 'mode', this.mode, "'shared-with-apps' or 'dedicated'");
     const shared = this.mode === 'shared-with-apps';
     this.enforce = props.enforce ?? (shared ? undefined : 'restricted');

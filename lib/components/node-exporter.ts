@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { checkDnsLabel, checkImage } from '../validate';
+import { checkDnsLabel, checkImage, checkKeys, keysOf } from '../validate';
 import {
   componentIdentity,
   containerPort,
@@ -27,6 +27,8 @@ export interface NodeExporterProps {
   readonly priorityClassName?: string;
 }
 
+export const NODE_EXPORTER_KEYS = keysOf<NodeExporterProps>()(['namespace', 'image', 'containerResources', 'priorityClassName']);
+
 export const NODE_EXPORTER_DEFAULTS = {
   image: 'quay.io/prometheus/node-exporter:v1.9.1',
   containerResources: { cpuRequest: '50m', cpuLimit: '250m', memoryRequest: '64Mi', memoryLimit: '128Mi' } as ResourceSpec,
@@ -49,6 +51,7 @@ export class NodeExporter extends Construct {
     super(scope, id);
     const ns = props.namespace;
     const image = props.image ?? NODE_EXPORTER_DEFAULTS.image;
+    checkKeys(this.node.path, props, NODE_EXPORTER_KEYS);
     checkImage(this.node.path, 'image', image);
     if (props.priorityClassName !== undefined) checkDnsLabel(this.node.path, 'priorityClassName', props.priorityClassName);
 
@@ -104,7 +107,7 @@ export class NodeExporter extends Construct {
                 ports: [{ ...containerPort('metrics', NodeExporter.PORT), hostPort: NodeExporter.PORT }],
                 livenessProbe: httpProbe('/', 'metrics'),
                 readinessProbe: httpProbe('/', 'metrics'),
-                resources: resources(props.containerResources ?? NODE_EXPORTER_DEFAULTS.containerResources),
+                resources: resources(props.containerResources ?? NODE_EXPORTER_DEFAULTS.containerResources, this.node.path, 'containerResources'),
                 securityContext: restrictedContainerSecurity(),
                 volumeMounts: host.map((h) => h.mount),
               },

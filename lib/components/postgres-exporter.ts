@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
-import { checkDnsLabel, checkImage } from '../validate';
+import { check, checkDnsLabel, checkImage, checkKeys, keysOf } from '../validate';
 import {
   componentIdentity,
   containerPort,
@@ -24,6 +24,8 @@ export interface PostgresExporterProps {
   /** CPU and memory of the container. @default 25m/200m CPU, 64Mi/128Mi memory */
   readonly containerResources?: ResourceSpec;
 }
+
+export const POSTGRES_EXPORTER_KEYS = keysOf<PostgresExporterProps>()(['namespace', 'image', 'dsnSecretName', 'dsnSecretKey', 'containerResources']);
 
 export const POSTGRES_EXPORTER_DEFAULTS = {
   image: 'quay.io/prometheuscommunity/postgres-exporter:v0.17.1',
@@ -49,8 +51,11 @@ export class PostgresExporter extends Construct {
       name: props.dsnSecretName ?? POSTGRES_EXPORTER_DEFAULTS.dsnSecretName,
       key: props.dsnSecretKey ?? POSTGRES_EXPORTER_DEFAULTS.dsnSecretKey,
     };
+    checkKeys(where, props, POSTGRES_EXPORTER_KEYS);
     checkImage(where, 'image', image);
     checkDnsLabel(where, 'dsnSecretName', this.dsnSecret.name);
+    check(typeof this.dsnSecret.key === 'string' && /^[-._a-zA-Z0-9]{1,253}$/.test(this.dsnSecret.key), where, 'dsnSecretKey', this.dsnSecret.key,
+      'a Secret key: letters, digits, -, _ or .');
 
     const name = 'postgres-exporter';
     const { labels, selector, meta } = componentIdentity(name, 'exporter', image, ns);
@@ -88,7 +93,7 @@ export class PostgresExporter extends Construct {
                 ports: [containerPort('metrics', PostgresExporter.PORT)],
                 livenessProbe: httpProbe('/', 'metrics'),
                 readinessProbe: httpProbe('/', 'metrics'),
-                resources: resources(props.containerResources ?? POSTGRES_EXPORTER_DEFAULTS.containerResources),
+                resources: resources(props.containerResources ?? POSTGRES_EXPORTER_DEFAULTS.containerResources, where, 'containerResources'),
                 securityContext: restrictedContainerSecurity(),
               },
             ],

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { k8s } from 'cdk8s-plus-28';
 import { stringify } from 'yaml';
 import { Duration } from '../units';
-import { check, checkDnsLabel, checkImage, checkQuantity } from '../validate';
+import { check, checkDnsLabel, checkDuration, checkImage, checkKeys, checkLabels, checkQuantity, checkUrl, keysOf } from '../validate';
 import {
   componentIdentity,
   configReloaderContainer,
@@ -81,6 +81,14 @@ export interface PrometheusProps {
   readonly enableAdminApi?: boolean;
 }
 
+/** Every key of PrometheusProps (tsc fails when one is missing): unknown keys fail synth. */
+export const PROMETHEUS_KEYS = keysOf<PrometheusProps>()([
+  'namespace', 'replicas', 'watchedNamespaces', 'image', 'reloaderImage', 'retention', 'retentionSize', 'storageSize',
+  'storageClassName', 'scrapeInterval', 'scrapeTimeout', 'evaluationInterval', 'externalLabels', 'resources', 'ruleFiles',
+  'serviceTargets', 'alertmanagers', 'externalUrl', 'kubeletInsecureSkipVerify', 'remoteWrite', 'enableAdminApi',
+]);
+export const REMOTE_WRITE_KEYS = keysOf<RemoteWrite>()(['url', 'secretName', 'auth', 'username', 'capacity', 'maxShards', 'maxSamplesPerSend']);
+
 export const PROMETHEUS_DEFAULTS = {
   image: 'quay.io/prometheus/prometheus:v3.5.0',
   reloaderImage: 'quay.io/prometheus-operator/prometheus-config-reloader:v0.83.0',
@@ -148,10 +156,14 @@ export class Prometheus extends Construct {
     const evaluationInterval = props.evaluationInterval ?? PROMETHEUS_DEFAULTS.evaluationInterval;
     const watched = [...new Set([ns, ...(props.watchedNamespaces ?? [])])];
 
+    checkKeys(where, props, PROMETHEUS_KEYS);
     checkImage(where, 'image', image);
     checkImage(where, 'reloaderImage', reloaderImage);
-    check(retention.compare(Duration.hours(2)) >= 0, where, 'retention', String(retention),
-      'a Duration of at least 2h (one TSDB block)');
+    checkDuration(where, 'retention', retention, Duration.hours(2), 'a Duration of at least 2h (one TSDB block)');
+    checkDuration(where, 'scrapeInterval', scrapeInterval);
+    checkDuration(where, 'scrapeTimeout', scrapeTimeout);
+    checkDuration(where, 'evaluationInterval', evaluationInterval);
+    checkLabels(where, 'externalLabels', props.externalLabels, true);
     const storageBytes = checkQuantity(where, 'storageSize', storageSize);
     const sizeMatch = PROM_SIZE.exec(retentionSize);
     check(sizeMatch !== null && Number(sizeMatch[1]) > 0, where, 'retentionSize', retentionSize,
@@ -170,13 +182,14 @@ export class Prometheus extends Construct {
       'only re-read the same data; a scrapeInterval longer than the evaluation interval is not allowed');
     watched.forEach((n, i) => checkDnsLabel(where, `watchedNamespaces[${i}]`, n));
     if (props.externalUrl !== undefined) {
-      check(/^https?:\/\/[^\s/]+(\/\S*)?$/.test(props.externalUrl), where, 'externalUrl', props.externalUrl, 'an http(s) URL');
+      checkUrl(where, 'externalUrl', props.externalUrl);
     }
     const replicas = props.replicas ?? 1;
     check(Number.isInteger(replicas) && replicas >= 1 && replicas <= 5, where, 'replicas', replicas, 'an integer from 1 to 5');
+    check(props.remoteWrite === undefined || Array.isArray(props.remoteWrite), where, 'remoteWrite', props.remoteWrite, 'a list of receivers');
     const remoteWrite = (props.remoteWrite ?? []).map((rw, i) => {
       const field = `remoteWrite[${i}]`;
-      check(/^https?:\/\/[^\s/]+\/\S*$/.test(rw.url), where, `${field}.url`, rw.url, 'an http(s) URL with a path, e.g. https://mimir.example.org/api/v1/push');
+      checkUrl(where, `${field}.url`, rw.url, { path: true, example: 'https://mimir.example.org/api/v1/push' });
       if (rw.secretName !== undefined) checkDnsLabel(where, `${field}.secretName`, rw.secretName);
       const auth = rw.auth ?? (rw.secretName ? 'bearer' : undefined);
       check(auth === undefined || rw.secretName !== undefined, where, `${field}.auth`, auth, 'set together with secretName, the Secret that holds the credential');
@@ -320,7 +333,7 @@ export class Prometheus extends Construct {
                 livenessProbe: httpProbe('/-/healthy', 'web', 15, 6),
                 // Replaying a large WAL after a restart takes minutes; do not kill it meanwhile.
                 startupProbe: httpProbe('/-/ready', 'web', 15, 60),
-                resources: resources(props.resources ?? PROMETHEUS_DEFAULTS.resources),
+                resources: resources(props.resources ?? PROMETHEUS_DEFAULTS.resources, where, 'resources'),
                 securityContext: restrictedContainerSecurity(),
                 volumeMounts: [
                   { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
@@ -330,6 +343,8 @@ export class Prometheus extends Construct {
                 ],
               },
               configReloaderContainer({
+                where,
+                field: 'reloaderResources',
                 image: reloaderImage,
                 resources: PROMETHEUS_DEFAULTS.reloaderResources,
                 reloadUrl: `http://127.0.0.1:${Prometheus.SERVICE.port}/-/reload`,

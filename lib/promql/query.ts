@@ -2,6 +2,7 @@ import { LABEL_EXAMPLES } from '../catalog/labels';
 import { Metric } from '../catalog/metric';
 import { Dimension, Duration, Quantity, Unit, Units } from '../units';
 import { isBinaryExpr } from './analyze';
+import { checkRegex, ConfigError } from '../validate';
 
 /** A label matcher: exact value, regular expression (anchored, as in PromQL), or their negation. */
 export type MatchValue = string | RegExp | { readonly not: string | RegExp };
@@ -112,7 +113,10 @@ function renderMatcher(label: string, m: MatchValue): string {
   const v = neg ? (m as { not: string | RegExp }).not : (m as string | RegExp);
   const re = v instanceof RegExp;
   // PromQL regexps (RE2) take no flags: /x/i would silently lose its i.
-  if (re && v.flags) throw new Error(`the matcher ${label}=~/${v.source}/${v.flags} has flags, which PromQL cannot express`);
+  if (re && v.flags) {
+    throw new ConfigError(`matcher ${label}=~/${v.source}/${v.flags}`, 'flags', v.flags, 'none: the matcher has flags, which PromQL cannot express (its RE2 regexps take no flags; spell out both cases, [Kk]nowton)');
+  }
+  if (re) checkRegex(`matcher ${label}=~/${v.source}/`, 'pattern', v.source);
   const op = `${neg ? '!' : '='}${re ? '~' : neg ? '=' : ''}`;
   return `${label}${op}${JSON.stringify(re ? v.source : v)}`;
 }
@@ -262,7 +266,7 @@ export function share<L extends string>(
 ): Query<'ratio'> {
   const whole = allMatchers(metric, options.where);
   const matching = entries(options.matching);
-  if (!matching.length) throw new Error(`share of ${metric.name}: 'matching' selects no part`);
+  if (!matching.length) throw new ConfigError(`share of ${metric.name}`, 'matching', options.matching, 'at least one label matcher selecting the part');
   const part = [...whole, ...matching];
   const w = options.window.toPromDuration();
   const side = (m: Array<[string, MatchValue]>): string => aggregateText(`rate(${selectorText(metric.name, m)}[${w}])`, 'sum', options.by);
@@ -290,7 +294,9 @@ export function histogramQuantile<L extends string, D extends Dimension>(
   metric: Metric<L, D, 'histogram'>,
   options: { readonly window: Duration; readonly where?: Matchers<NoInfer<L>>; readonly by?: readonly NoInfer<L>[] },
 ): Query<D> {
-  if (!(phi > 0 && phi < 1)) throw new Error(`a quantile is between 0 and 1, got ${phi}`);
+  if (!(typeof phi === 'number' && phi > 0 && phi < 1)) {
+    throw new ConfigError(`histogramQuantile of ${metric?.name}`, 'quantile', String(phi), 'a number strictly between 0 and 1, such as 0.95 for the 95th percentile');
+  }
   const matchers = allMatchers(metric, options.where);
   const by = ['le', ...(options.by ?? [])];
   const expr = `histogram_quantile(${phi}, sum by (${by.join(', ')}) (rate(${selectorText(`${metric.name}_bucket`, matchers)}[${options.window.toPromDuration()}])))`;

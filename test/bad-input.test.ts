@@ -1,0 +1,406 @@
+/**
+ * Bad input, table-driven: each row builds a StackConfig (or an extra rule or dashboard) the way a
+ * user of `npm run synth` would, with `as any` where the mistake is a type error (synth transpiles
+ * without type checking), and synthesizes it over a copy of the committed dist/. Each must fail with
+ * a ConfigError naming the field, the value and what is allowed, and leave the copies of dist/ and
+ * docs/runbooks byte-identical. Rules and dashboards are injected by replacing `ruleGroups()` and
+ * `dashboards()` for one row (jest.spyOn), so they go through the same synth path as the rules of
+ * rules/ and the dashboards of dashboards/. A few rows at the end are edge values that must pass.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { AlertRule, AlertRuleProps, catalogWithRecordings, RuleGroup } from '../lib/alerting';
+import { http, postgres, scrape } from '../lib/catalog';
+import { StackConfig } from '../lib/config';
+import { checkDashboards } from '../lib/dashboards/validate';
+import { CATALOG } from '../lib/catalog';
+import { gauge, histogramQuantile, Query, share } from '../lib/promql';
+import { synthesizeEnvironments } from '../lib/synth';
+import { count, Duration, percent, seconds } from '../lib/units';
+import { ConfigError, goTemplateProblem, re2Problem } from '../lib/validate';
+import { TEMPLATE_SOURCE } from '../lib/alertmanager/templates';
+import * as dashboardsModule from '../dashboards';
+import * as rulesModule from '../rules';
+import { errorRatio, p95Latency } from '../rules/service-health';
+import { stringify } from 'yaml';
+import { listFiles, run, tempDir } from './helpers';
+
+const ROOT = path.join(__dirname, '..');
+const realRuleGroups = rulesModule.ruleGroups;
+const realDashboards = dashboardsModule.dashboards;
+
+/** Every file below `dir` with its bytes. */
+function tree(dir: string): Array<[string, string]> {
+  return listFiles(dir).map((f) => [f, fs.readFileSync(path.join(dir, f)).toString('base64')]);
+}
+
+const committed = { dist: tree(path.join(ROOT, 'dist')), runbooks: tree(path.join(ROOT, 'docs', 'runbooks')) };
+
+/** A fresh directory holding copies of the committed dist/ and docs/runbooks, one per row. */
+function freshCopy(): string {
+  const work = tempDir('knowton-bad-input-');
+  fs.cpSync(path.join(ROOT, 'dist'), path.join(work, 'dist'), { recursive: true });
+  fs.cpSync(path.join(ROOT, 'docs', 'runbooks'), path.join(work, 'runbooks'), { recursive: true });
+  return work;
+}
+afterEach(() => jest.restoreAllMocks());
+
+/** A valid alert to spoil one field of. */
+function alert(overrides: Partial<AlertRuleProps> = {}): AlertRule {
+  return new AlertRule({
+    name: 'ExtraAlert',
+    severity: 'warning',
+    component: 'application',
+    when: errorRatio.query.above(percent(5)),
+    for: Duration.minutes(5),
+    summary: 'Errors on {{ $labels.service }}',
+    description: '{{ value }} of the requests of {{ $labels.service }} failed (threshold {{ threshold }}).',
+    firstChecks: ['Look at the logs.'],
+    ...overrides,
+  });
+}
+/** The rules of rules/ plus one group holding the alert `make` builds. */
+const withAlert = (make: () => AlertRule) => (): RuleGroup[] => [...realRuleGroups(), new RuleGroup({ name: 'extra', category: 'service-health', alerts: [make()] })];
+
+/** The dashboards of dashboards/ with one of them changed by `change` (a deep copy). */
+const withDashboard = (change: (models: Record<string, any>) => void) => (groups?: readonly RuleGroup[]): Record<string, object> => {
+  const models = JSON.parse(JSON.stringify(realDashboards(groups))) as Record<string, any>;
+  change(models);
+  return models;
+};
+const SERVICE_HEALTH = 'service-health-dashboard.json';
+const firstPanel = (m: Record<string, any>) => m[SERVICE_HEALTH].panels.find((p: any) => p.type !== 'row');
+
+interface Row {
+  /** The environment's config; a function, so that a mistake that throws while it is built is caught too. */
+  readonly config?: () => StackConfig;
+  readonly rules?: () => RuleGroup[];
+  readonly dashboards?: (groups?: readonly RuleGroup[]) => Record<string, object>;
+}
+const cfg = (config: () => unknown): Row => ({ config: config as () => StackConfig });
+const res = (over: object) => ({ cpuRequest: '100m', cpuLimit: '500m', memoryRequest: '256Mi', memoryLimit: '512Mi', ...over });
+
+const BAD: Array<[string, Row, RegExp]> = [
+  // the typed promise, at run time
+  ['a ratio query compared with seconds', { rules: withAlert(() => alert({ when: errorRatio.query.above(seconds(5) as any) })) },
+    /^rules\/: invalid alert rules: alert ExtraAlert \(group extra\): threshold 5 seconds is in seconds \(time\), but the query returns ratio \(ratio\): a threshold must be in its query's dimension$/],
+  ['a bare number as threshold', { rules: withAlert(() => alert({ when: errorRatio.query.above(5 as any) })) },
+    /alert ExtraAlert \(group extra\): threshold 5 is not a quantity: write it in the query's unit \(ratio\), e\.g\. 100%/],
+  ['an override in the wrong unit', cfg(() => ({ alerts: { HighErrorRate: { threshold: seconds(5) } } })),
+    /^StackConfig: invalid alerts\.HighErrorRate\.threshold "5 seconds": a quantity in the dimension of the alert's query \(ratio\), like 5%$/],
+  ['an override threshold that is a bare number', cfg(() => ({ alerts: { HighErrorRate: { threshold: 5 } } })),
+    /^StackConfig: invalid alerts\.HighErrorRate\.threshold "5": a quantity in the dimension of the alert's query \(ratio\)/],
+  ['an override that is a bare quantity', cfg(() => ({ alerts: { HighErrorRate: percent(10) } })),
+    /^StackConfig\.alerts\.HighErrorRate: invalid key "amount": unknown key: one of threshold, for$/],
+  ['a negative rate window', { rules: withAlert(() => alert({ when: share(http.requests, { matching: { status: /5../ }, window: Duration.minutes(-5) }).above(percent(5)) })) },
+    /^Duration: invalid length "-300000 ms": zero or more: a negative Duration has no Prometheus form$/],
+  ['an override for an alert without threshold', cfg(() => ({ alerts: { Watchdog: { threshold: count(1) } } })),
+    /^StackConfig: invalid alerts\.Watchdog\.threshold "1": nothing: this alert has no threshold$/],
+
+  // misspelt and unknown keys
+  ['a misspelt Prometheus setting', cfg(() => ({ prometheus: { retension: Duration.days(15) } })),
+    /^StackConfig\.prometheus: invalid key "retension": unknown key \(did you mean retention\?\): one of replicas, image, reloaderImage, retention, retentionSize, /],
+  ['a misspelt override field', cfg(() => ({ alerts: { HighDatabaseConnections: { treshold: count(150) } } })),
+    /^StackConfig\.alerts\.HighDatabaseConnections: invalid key "treshold": unknown key \(did you mean threshold\?\): one of threshold, for$/],
+  ['an unknown top-level key', cfg(() => ({ prometeus: {} })),
+    /^StackConfig: invalid key "prometeus": unknown key \(did you mean prometheus\?\): one of environment, namespace, namespaceMode, podSecurityEnforce, hostNamespace, /],
+  ['a setting the stack owns', cfg(() => ({ prometheus: { namespace: 'elsewhere' } })),
+    /^StackConfig\.prometheus: invalid key "namespace": unknown key: one of replicas, /],
+  ['Grafana rootUrl, which the Ingress decides', cfg(() => ({ grafana: { rootUrl: 'https://g.example.org' } })),
+    /^StackConfig\.grafana: invalid key "rootUrl": unknown key: one of image, folder, adminSecretName, containerResources$/],
+  ['an unknown resources key', cfg(() => ({ prometheus: { resources: { cpu: '1', ...res({}) } } })),
+    /^StackConfig\.prometheus\.resources: invalid key "cpu": unknown key: one of cpuRequest, cpuLimit, memoryRequest, memoryLimit$/],
+  ['an unknown remote_write key', cfg(() => ({ prometheus: { remoteWrite: [{ URL: 'https://m.example.org/push' }] } })),
+    /^StackConfig\.prometheus\.remoteWrite\[0\]: invalid key "URL": unknown key \(did you mean url\?\)/],
+  ['an unknown email key', cfg(() => ({ alertmanager: { email: { to: ['a@knowton.io'], from: 'b@knowton.io', smarthost: 's.knowton.io:587', tls: true } } })),
+    /^StackConfig\.alertmanager\.email: invalid key "tls": unknown key: one of to, from, smarthost, authUsername, requireTls$/],
+  ['an unknown timing', cfg(() => ({ alertmanager: { timings: { critical: { groupwait: Duration.seconds(5) } } } })),
+    /^StackConfig\.alertmanager\.timings\.critical: invalid key "groupwait": unknown key \(did you mean groupWait\?\)/],
+  ['an unknown severity in timings', cfg(() => ({ alertmanager: { timings: { page: {} } } })),
+    /^StackConfig\.alertmanager\.timings: invalid key "page": unknown key: one of critical, warning, info, default$/],
+  ['an unknown container resources key', cfg(() => ({ kubeStateMetrics: { containerResources: { ...res({}), memorylimit: '1Gi' } } })),
+    /^StackConfig\.kubeStateMetrics\.containerResources: invalid key "memorylimit": unknown key \(did you mean memoryLimit\?\)/],
+  ['an unknown network key', cfg(() => ({ network: { clusterCIDR: '10.0.0.0/8' } })),
+    /^StackConfig\.network: invalid key "clusterCIDR": unknown key \(did you mean clusterCidr\?\)/],
+  ['settings that are not an object', cfg(() => ({ prometheus: 'big' })),
+    /^StackConfig\.prometheus: invalid settings "big": an object with keys among /],
+  ['an oauth2-proxy key on basic auth', cfg(() => ({ ingress: { auth: { type: 'basic', secretName: 'auth', url: 'https://o.knowton.io' } } })),
+    /^ingress\/ingress auth: invalid key "url": unknown key: one of type, secretName$/],
+
+  // durations
+  ['a retention beyond Prometheus\'s duration range', cfg(() => ({ prometheus: { retention: Duration.days(1000000) } })),
+    /^prometheus\/prometheus: invalid retention "1000000d": at most 292 years \(the largest duration Prometheus and Alertmanager parse\)$/],
+  ['a retention written as text', cfg(() => ({ prometheus: { retention: '30d' } })),
+    /^prometheus\/prometheus: invalid retention "30d": a Duration such as Duration\.minutes\(5\)/],
+  ['a fractional-millisecond Duration', cfg(() => ({ prometheus: { scrapeTimeout: Duration.millis(0.5) } })),
+    /^Duration: invalid length "0\.5 ms": a whole number of milliseconds/],
+  ['a NaN Duration', cfg(() => ({ prometheus: { scrapeInterval: Duration.seconds(NaN) } })),
+    /^Duration: invalid length "NaN ms": a whole number of milliseconds .*not NaN/],
+  ['a negative override `for`', cfg(() => ({ alerts: { HighErrorRate: { for: Duration.minutes(-5) } } })),
+    /^StackConfig: invalid alerts\.HighErrorRate\.for "-5m": a Duration of zero or more$/],
+  ['an override `for` written as text', cfg(() => ({ alerts: { HighErrorRate: { for: '5m' } } })),
+    /^StackConfig: invalid alerts\.HighErrorRate\.for "5m": a Duration such as/],
+  ['an Alertmanager timing written as text', cfg(() => ({ alertmanager: { timings: { critical: { groupWait: '10s' } } } })),
+    /^alertmanager\/alertmanager: invalid timings\.critical\.groupWait "10s": a Duration such as/],
+  ['a heartbeat interval beyond the range', cfg(() => ({ alertmanager: { heartbeatInterval: Duration.days(200000) } })),
+    /^alertmanager\/alertmanager: invalid heartbeatInterval "200000d": at most 292 years/],
+  ['a negative Alertmanager retention', cfg(() => ({ alertmanager: { retention: Duration.hours(-1) } })),
+    /^alertmanager\/alertmanager: invalid retention "-1h": a Duration of at least 1h$/],
+  ['a Duration.parse of nonsense', cfg(() => ({ prometheus: { retention: Duration.parse('a month') } })),
+    /^Duration\.parse: invalid duration "a month": a Prometheus duration such as 30s/],
+
+  // label names
+  ['an external label name with a dash', cfg(() => ({ prometheus: { externalLabels: { 'k8s-cluster': 'eu-1' } } })),
+    /^StackConfig: invalid prometheus\.externalLabels name "k8s-cluster": a Prometheus label name: .*not starting with __ \(reserved\)$/],
+  ['an empty external label name', cfg(() => ({ prometheus: { externalLabels: { '': 'eu-1' } } })),
+    /^StackConfig: invalid prometheus\.externalLabels name "": a Prometheus label name/],
+  ['a reserved external label name', cfg(() => ({ prometheus: { externalLabels: { __replica__: 'a' } } })),
+    /^StackConfig: invalid prometheus\.externalLabels name "__replica__": .*not starting with __/],
+  ['an external label value that is not text', cfg(() => ({ prometheus: { externalLabels: { cluster: 1 } } })),
+    /^StackConfig: invalid prometheus\.externalLabels\.cluster 1: a string value$/],
+
+  // Kubernetes quantities and resources
+  ['CPU in words', cfg(() => ({ prometheus: { resources: res({ cpuLimit: '2 cores' }) } })),
+    /^prometheus\/prometheus: invalid resources\.cpuLimit "2 cores": a positive Kubernetes quantity such as 512Mi, 50Gi or 250m$/],
+  ['a negative memory limit', cfg(() => ({ grafana: { containerResources: res({ memoryLimit: '-1Gi' }) } })),
+    /^grafana\/grafana: invalid containerResources\.memoryLimit "-1Gi": a positive Kubernetes quantity/],
+  ['memory as a word', cfg(() => ({ kubeStateMetrics: { containerResources: res({ memoryRequest: 'lots' }) } })),
+    /^kube-state-metrics\/kube-state-metrics: invalid containerResources\.memoryRequest "lots": a positive Kubernetes quantity/],
+  ['a CPU request above its limit', cfg(() => ({ postgresExporter: { containerResources: res({ cpuRequest: '2', cpuLimit: '1' }) } })),
+    /^postgres-exporter\/postgres-exporter: invalid containerResources\.cpuRequest "2": at most cpuLimit \(1\)$/],
+  ['a memory request above its limit', cfg(() => ({ alertmanager: { reloaderResources: res({ memoryRequest: '1Gi', memoryLimit: '512Mi' }) } })),
+    /^alertmanager\/alertmanager: invalid reloaderResources\.memoryRequest "1Gi": at most memoryLimit \(512Mi\)$/],
+  ['a NaN quantity', cfg(() => ({ nodeExporter: { containerResources: res({ cpuRequest: 'NaN' }) } })),
+    /^node-exporter\/node-exporter: invalid containerResources\.cpuRequest "NaN": a positive Kubernetes quantity/],
+  ['a missing limit', cfg(() => ({ prometheus: { resources: { cpuRequest: '1', cpuLimit: '2', memoryRequest: '1Gi' } } })),
+    /^prometheus\/prometheus: invalid resources\.memoryLimit undefined: a positive Kubernetes quantity/],
+  ['a storage size of NaN', cfg(() => ({ prometheus: { storageSize: 'NaN' } })),
+    /^prometheus\/prometheus: invalid storageSize "NaN": a positive Kubernetes quantity/],
+
+  // addresses, ports, URLs
+  ['a CIDR prefix out of range', cfg(() => ({ network: { clusterCidr: '10.0.0.0/33' } })),
+    /^StackConfig: invalid network\.clusterCidr "10\.0\.0\.0\/33": a CIDR such as 10\.0\.0\.0\/8 or fd00::\/8 \(IPv4 prefix 0-32, IPv6 prefix 0-128\)$/],
+  ['words as a CIDR', cfg(() => ({ network: { postgresCidr: 'the database' } })),
+    /^StackConfig: invalid network\.postgresCidr "the database": a CIDR/],
+  ['an IPv6 prefix out of range', cfg(() => ({ network: { notificationCidr: '2001:db8::/129' } })),
+    /^StackConfig: invalid network\.notificationCidr "2001:db8::\/129": a CIDR/],
+  ['an IPv4 address with a byte over 255', cfg(() => ({ network: { clusterCidr: '10.0.0.256/32' } })),
+    /^StackConfig: invalid network\.clusterCidr "10\.0\.0\.256\/32": a CIDR/],
+  ['port 70000', cfg(() => ({ network: { postgresPort: 70000 } })),
+    /^StackConfig: invalid network\.postgresPort 70000: a port: an integer from 1 to 65535$/],
+  ['a fractional port', cfg(() => ({ network: { postgresPort: 5432.5 } })),
+    /^StackConfig: invalid network\.postgresPort 5432\.5: a port/],
+  ['an SMTP port out of range', cfg(() => ({ alertmanager: { email: { to: ['a@knowton.io'], from: 'b@knowton.io', smarthost: 'smtp.knowton.io:70000' } } })),
+    /^alertmanager\/alertmanager: invalid receivers\[5\]\.notifiers\[0\]\.smarthost port 70000: a port: an integer from 1 to 65535$/],
+  ['a remote_write URL that is no URL', cfg(() => ({ prometheus: { remoteWrite: [{ url: 'https://[mimir/api/v1/push' }] } })),
+    /^prometheus\/prometheus: invalid remoteWrite\[0\]\.url "https:\/\/\[mimir\/api\/v1\/push": an absolute http:\/\/ or https:\/\/ URL with a path, e\.g\. https:\/\/mimir\.example\.org\/api\/v1\/push$/],
+  ['a remote_write URL without scheme', cfg(() => ({ prometheus: { remoteWrite: [{ url: 'mimir:9009/push' }] } })),
+    /^prometheus\/prometheus: invalid remoteWrite\[0\]\.url "mimir:9009\/push": an absolute http/],
+  ['a plain-HTTP oauth2-proxy URL', cfg(() => ({ ingress: { auth: { type: 'oauth2-proxy', url: 'http://oauth2.knowton.io' } } })),
+    /^ingress\/ingress: invalid auth\.url "http:\/\/oauth2\.knowton\.io": an absolute https:\/\/ URL, e\.g\. https:\/\/oauth2\.knowton\.io/],
+  ['an unknown auth type', cfg(() => ({ ingress: { auth: { type: 'oauth', url: 'https://o.knowton.io' } } })),
+    /^ingress\/ingress: invalid auth\.type "oauth": basic or oauth2-proxy$/],
+  ['a heartbeat URL without scheme', cfg(() => ({ alertmanager: { heartbeatUrl: 'hc-ping.com/abc' } })),
+    /^alertmanager\/alertmanager: invalid heartbeatUrl "hc-ping\.com\/abc": an absolute http:\/\/ or https:\/\/ URL$/],
+  ['a PagerDuty URL with a space', cfg(() => ({ alertmanager: { pagerdutyUrl: 'https://events.pagerduty .com/v2/enqueue' } })),
+    /^alertmanager\/alertmanager: invalid pagerdutyUrl "https:\/\/events\.pagerduty \.com\/v2\/enqueue": an absolute http/],
+  ['a Prometheus external URL without scheme', cfg(() => ({ prometheus: { externalUrl: 'prometheus.knowton.io' } })),
+    /^prometheus\/prometheus: invalid externalUrl "prometheus\.knowton\.io": an absolute http/],
+
+  // namespaces
+  ['the kube-system namespace', cfg(() => ({ namespace: 'kube-system' })),
+    /^StackConfig: invalid namespace "kube-system": a namespace of its own, not default, kube-system, kube-public, kube-node-lease or another kube-\* namespace: /],
+  ['the default namespace', cfg(() => ({ namespace: 'default' })), /^StackConfig: invalid namespace "default": a namespace of its own/],
+  ['kube-public as the host namespace', cfg(() => ({ hostNamespace: 'kube-public' })), /^StackConfig: invalid hostNamespace "kube-public": a namespace of its own/],
+  ['watched namespaces as one string', cfg(() => ({ watchedNamespaces: 'knowton-apps' })),
+    /^StackConfig: invalid watchedNamespaces "knowton-apps": a list of namespace names$/],
+  ['a DNS pod label value with a space', cfg(() => ({ network: { dnsPodLabels: { 'k8s-app': 'kube dns' } } })),
+    /^StackConfig: invalid network\.dnsPodLabels\.k8s-app "kube dns": a Kubernetes label value/],
+
+  // thresholds that make an alert always or never fire
+  ['a negative count threshold with above (always fires)', cfg(() => ({ alerts: { HighDatabaseConnections: { threshold: count(-1) } } })),
+    /^StackConfig: invalid alerts\.HighDatabaseConnections\.threshold "-1": a threshold the alert can cross: '> -1' always fires: a count is never negative$/],
+  ['a zero threshold with below (never fires)', cfg(() => ({ alerts: { NoActiveUsers: { threshold: count(0) } } })),
+    /^StackConfig: invalid alerts\.NoActiveUsers\.threshold "0": a threshold the alert can cross: '< 0' never fires: a count is never negative$/],
+  ['a ratio threshold above 100%', cfg(() => ({ alerts: { HighErrorRate: { threshold: percent(150) } } })),
+    /^StackConfig: invalid alerts\.HighErrorRate\.threshold "150%": a threshold the alert can cross: threshold 150% is outside 0–100%$/],
+  ['a NaN threshold', cfg(() => ({ alerts: { HighErrorRate: { threshold: percent(NaN) } } })),
+    /^Quantity: invalid amount in percent "NaN": a finite number \(not NaN or Infinity\)$/],
+  ['a negative count in a rule', { rules: withAlert(() => alert({ when: gauge(postgres.backends, { aggregate: 'sum' }).above(count(-1)) })) },
+    /alert ExtraAlert \(group extra\): '> -1' always fires: a count is never negative/],
+  ['a latency below a negative time', { rules: withAlert(() => alert({ when: p95Latency.query.below(seconds(-1)) })) },
+    /alert ExtraAlert \(group extra\): '< -1 seconds' never fires: a time is never negative/],
+
+  // rules: quantiles, regexes, templates
+  ['quantile 1.5', { rules: withAlert(() => alert({ when: histogramQuantile(1.5, http.requestDuration, { window: Duration.minutes(5) }).above(seconds(1)) })) },
+    /^histogramQuantile of http_request_duration_seconds: invalid quantile "1\.5": a number strictly between 0 and 1, such as 0\.95/],
+  ['regex flags in a matcher', { rules: withAlert(() => alert({ when: gauge(scrape.up, { where: { job: /knowton/i } }).equals(count(0)) })) },
+    /^matcher job=~\/knowton\/i: invalid flags "i": none: the matcher has flags, which PromQL cannot express/],
+  ['a lookahead in a matcher', { rules: withAlert(() => alert({ when: gauge(scrape.up, { where: { job: /(?=x)knowton/ } }).equals(count(0)) })) },
+    /^matcher job=~\/\(\?=x\)knowton\/: invalid pattern "\(\?=x\)knowton": a regular expression RE2 accepts .*: lookaround \(\?= \(RE2 has no lookahead or lookbehind\)$/],
+  ['a backreference in a matcher', { rules: withAlert(() => alert({ when: gauge(scrape.up, { where: { job: /(a)\1/ } }).equals(count(0)) })) },
+    /invalid pattern "\(a\)\\\\1": .*backreference \\1 \(RE2 has none\)$/],
+  ['an unbalanced annotation template', { rules: withAlert(() => alert({ summary: 'Errors on {{ $labels.service }' })) },
+    /alert ExtraAlert \(group extra\): summary is not a valid Go template: unexpected '}' at character 30 in action '\{\{ \$labels\.service \}'$/],
+  ['an unknown template function', { rules: withAlert(() => alert({ description: '{{ value }} and {{ $value | humanise }}' })) },
+    /alert ExtraAlert \(group extra\): description is not a valid Go template: .*unknown function humanise$/],
+  ['an unterminated template string', { rules: withAlert(() => alert({ description: '{{ value }} {{ $value | printf "%.2f }}' })) },
+    /description is not a valid Go template: unterminated string/],
+  ['a `for` beyond the duration range', { rules: withAlert(() => alert({ for: Duration.days(200000) })) },
+    /alert ExtraAlert \(group extra\): for 200000d is longer than Prometheus can parse/],
+  ['a `for` that is not a Duration', { rules: withAlert(() => alert({ for: 300 as any })) },
+    /alert ExtraAlert \(group extra\): for 300 is not a Duration/],
+
+  // dashboards
+  ['a panel with an unknown metric', { dashboards: withDashboard((m) => { firstPanel(m).targets[0].expr = 'sum(knowton_no_such_metric)'; }) },
+    /^dashboards\/service-health-dashboard\.json: invalid panel '.+' query "sum\(knowton_no_such_metric\)": a PromQL query over the metric catalog: unknown metric knowton_no_such_metric/],
+  ['a panel with a PromQL syntax error', { dashboards: withDashboard((m) => { firstPanel(m).targets[0].expr = 'sum(rate(http_requests_total[$__rate_interval])'; }) },
+    /^dashboards\/service-health-dashboard\.json: invalid panel '.+' query ".*": a PromQL query over the metric catalog: syntax error/],
+  ['a counter outside rate() in a panel', { dashboards: withDashboard((m) => { firstPanel(m).targets[0].expr = 'sum(http_requests_total{service=~"$service"})'; }) },
+    /counter http_requests_total is used without rate\(\) or increase\(\)/],
+  ['a duplicate dashboard uid', { dashboards: withDashboard((m) => { m['business-metrics-dashboard.json'].uid = m[SERVICE_HEALTH].uid; }) },
+    /^dashboards\/business-metrics-dashboard\.json: invalid uid "knowton-service-health": a uid no other dashboard has \(dashboards\/service-health-dashboard\.json has it\)/],
+  ['a duplicate panel id', { dashboards: withDashboard((m) => { m[SERVICE_HEALTH].panels[2].id = m[SERVICE_HEALTH].panels[1].id; }) },
+    /^dashboards\/service-health-dashboard\.json: invalid panel ".+" id \d+: an id no other panel of the dashboard has/],
+  ['a dashboard file name with capitals', { dashboards: withDashboard((m) => { m['Service-Health.json'] = m[SERVICE_HEALTH]; delete m[SERVICE_HEALTH]; }) },
+    /^dashboards: invalid file name "Service-Health\.json": a lowercase file name/],
+  ['a variable query with an unknown label', { dashboards: withDashboard((m) => { m[SERVICE_HEALTH].templating.list[1].query = 'label_values(up, nonsense)'; }) },
+    /^dashboards\/service-health-dashboard\.json: invalid variable service query "count by \(nonsense\) \(up\)": .*label 'nonsense' is not on its input/],
+];
+
+function synth(row: Row, outdir: string): void {
+  if (row.rules) jest.spyOn(rulesModule, 'ruleGroups').mockImplementation(row.rules);
+  if (row.dashboards) jest.spyOn(dashboardsModule, 'dashboards').mockImplementation(row.dashboards);
+  synthesizeEnvironments({ dev: row.config ? row.config() : {} }, outdir);
+}
+
+describe('bad input fails synth with one ConfigError and leaves dist/ and docs/runbooks as they were', () => {
+  test.each(BAD)('%s', (_name, row, message) => {
+    const work = freshCopy();
+    const out = path.join(work, 'dist');
+    let error: unknown;
+    try {
+      synth(row, out);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('\n');
+    expect(tree(out)).toEqual(committed.dist);
+    expect(tree(path.join(work, 'runbooks'))).toEqual(committed.runbooks);
+    expect(fs.readdirSync(work).sort()).toEqual(['dist', 'runbooks']);
+  });
+
+  test('the table covers every kind of mistake (50+ rows)', () => {
+    expect(BAD.length).toBeGreaterThanOrEqual(50);
+  });
+});
+
+describe('edge values that must be accepted', () => {
+  const GOOD: Array<[string, Row]> = [
+    ['the edges of every range', cfg(() => ({
+      namespace: 'knowton-kube',
+      network: { clusterCidr: '0.0.0.0/0', postgresCidr: '10.0.0.7/32', notificationCidr: '::/0', postgresPort: 65535 },
+      prometheus: {
+        retention: Duration.days(106751), // just under 292 years
+        externalLabels: { cluster_1: 'eu-1', _zone: '' },
+        resources: { cpuRequest: '2', cpuLimit: '2', memoryRequest: '4Gi', memoryLimit: '4Gi' },
+        scrapeTimeout: Duration.seconds(1.005), // float noise, not a fraction of a millisecond
+      },
+      alertmanager: { heartbeatUrl: 'https://hc-ping.com/abc', email: { to: ['a@knowton.io'], from: 'b@knowton.io', smarthost: 'smtp.knowton.io:1' } },
+      ingress: { auth: { type: 'oauth2-proxy', url: 'https://oauth2.knowton.io' } },
+      kubeStateMetrics: { resources: ['pods', 'nodes'], containerResources: { cpuRequest: '0.5', cpuLimit: '500m', memoryRequest: '1Mi', memoryLimit: '1Gi' } },
+      alerts: { HighErrorRate: { threshold: percent(100), for: Duration.seconds(0) }, NoActiveUsers: { threshold: count(1) }, HighDatabaseConnections: { threshold: count(0) } },
+    }))],
+    ['an IPv6 cluster and an embedded IPv4 address', cfg(() => ({ network: { clusterCidr: 'fd00::/8', postgresCidr: '::ffff:10.0.0.1/128' } }))],
+    ['rules with RE2 regexes and Go template actions', { rules: withAlert(() => alert({
+      when: gauge(scrape.up, { where: { job: /(?:knowton-)?[a-z]+|prometheus/ } }).equals(count(0)),
+      description: '{{ value }} on {{ $labels.job }}',
+    })) }],
+    ['a threshold of 0% above', { rules: withAlert(() => alert({ when: errorRatio.query.above(percent(0)) })) }],
+  ];
+
+  test.each(GOOD)('%s', (_name, row) => {
+    const out = path.join(tempDir('knowton-good-input-'), 'dist');
+    expect(() => synth(row, out)).not.toThrow();
+  });
+});
+
+describe('the checkers agree with the real promtool (2.42: Go text/template and RE2)', () => {
+  // [annotation or matcher regex, whether Prometheus accepts it]
+  const templates: Array<[string, boolean]> = [
+    ['{{ $labels.service }', false],
+    ['{{ $value | humanise }}', false],
+    ['{{ $value | printf "%.2f }}', false],
+    ['{{ if gt $value 1.0 }}high', false],
+    ['{{ $foo }}', false],
+    ['{{ }}', false],
+    ['{{ ( }}', false],
+    ['{{ else }}', false],
+    ['{{ $value | humanizePercentage }} on {{ $labels.job }}', true],
+    ['{{ if gt $value 1.0 }}high{{ else }}low{{ end }} {{ $labels.job | toUpper }}', true],
+    ['{{- with $labels.pod }}{{ . }}{{ end -}} {{/* note */}} {{ printf "%.2f" $value }}', true],
+    ['{{ humanizeDuration $value }} ({{ $externalLabels.environment }})', true],
+  ];
+  const regexes: Array<[string, boolean]> = [
+    ['(?=x)knowton', false],
+    ['(?<!a)b', false],
+    ['(a)\\1', false],
+    ['(?>a)', false],
+    ['a*+', false],
+    ['(?<n>a)', false],
+    ['caf\\u00e9', false],
+    ['knowton-.+|prometheus', true],
+    ['(?:a|b)[0-9]{2,3}\\.x', true],
+    ['[(?=]x', true],
+  ];
+
+  test('same verdict as promtool check rules on every case', () => {
+    const dir = tempDir('knowton-promtool-agree-');
+    const cases = [
+      ...templates.map(([t, ok]) => ({ ok, ours: goTemplateProblem(t) === undefined, rule: { alert: 'A', expr: 'up == 0', annotations: { summary: t } } })),
+      ...regexes.map(([r, ok]) => ({ ok, ours: re2Problem(r) === undefined, rule: { alert: 'A', expr: `up{job=~${JSON.stringify(r)}} == 0` } })),
+    ];
+    const files = cases.map((c, i) => {
+      const file = path.join(dir, `case-${i}.yml`);
+      fs.writeFileSync(file, stringify({ groups: [{ name: 'g', rules: [c.rule] }] }));
+      return file;
+    });
+    // promtool prints `Checking <file>` and, on success, `SUCCESS` on stdout (failures go to stderr)
+    const chunks = run('promtool', ['check', 'rules', ...files]).output.split('Checking ');
+    const verdicts = files.map((f) => chunks.some((c) => c.startsWith(`${f}\n`) && /^\s+SUCCESS/m.test(c)));
+    expect(cases.map((c, i) => [c.rule, verdicts[i], c.ours])).toEqual(cases.map((c) => [c.rule, c.ok, c.ok]));
+  });
+
+  test('stricter than Go where Go accepts what is surely a mistake', () => {
+    // Go prints a lone '}}' as text and tolerates a trailing '|'; neither is ever meant in an annotation.
+    expect(goTemplateProblem('Service {{ $labels.service }} }} down')).toMatch(/closes no/);
+    expect(goTemplateProblem('{{ $value | }}')).toMatch(/'\|' with no command after it/);
+    expect(re2Problem('(?i)knowton')).toMatch(/inline flags/);
+  });
+});
+
+describe('the checkers themselves', () => {
+  test("Alertmanager's own message template passes the Go template checker", () => {
+    expect(goTemplateProblem(TEMPLATE_SOURCE, { functions: ['toUpper', 'len', 'eq', 'or', 'urlquery'], variables: ['$'] })).toBeUndefined();
+  });
+
+  test.each([['(?<!a)b', 'lookaround (?<!'], ['(?>a)', 'atomic group (?>'], ['a{2}+', 'possessive quantifier }+'], ['a*+', 'possessive quantifier *+'], ['(?i)a', 'inline flags'], ['(?<=a)b', 'lookaround (?<=']])(
+    're2Problem(%s)', (source, problem) => {
+      expect(re2Problem(source)).toContain(problem);
+    },
+  );
+
+  test('the committed dashboards pass their synth checks, which do read the catalog', () => {
+    const options = { catalog: catalogWithRecordings(realRuleGroups()).catalog, rateInterval: Duration.minutes(1) };
+    expect(() => checkDashboards(realDashboards(), options)).not.toThrow();
+    // without the recorded series, the panels that read them are refused
+    expect(() => checkDashboards(realDashboards(), { ...options, catalog: CATALOG })).toThrow(/unknown metric service:/);
+  });
+
+  test('a query of another unit type is still refused when built by hand', () => {
+    const raw = new Query('pg_up', { dimension: 'time', name: 'seconds' } as any, 'raw');
+    expect(() => synth({ rules: withAlert(() => alert({ when: raw.equals(count(0) as any) })) }, path.join(freshCopy(), 'dist'))).toThrow(/threshold 0 is in count \(count\), but the query returns seconds \(time\)/);
+  });
+});
