@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 
 /** CPU and memory for one container, as Kubernetes quantities. */
 export interface ResourceSpec {
