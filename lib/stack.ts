@@ -9,6 +9,7 @@ import { Flow, NetworkPolicies } from './components/network-policy';
 import { NodeExporter } from './components/node-exporter';
 import { PostgresExporter } from './components/postgres-exporter';
 import { Prometheus } from './components/prometheus';
+import { pruneLabels } from './prune';
 import { check } from './validate';
 import { RuleGroup, renderRuleFile, validateRuleGroups } from './alerting';
 import { ruleGroups } from '../rules';
@@ -35,7 +36,10 @@ export class MonitoringStack {
     const environment = config.environment ?? 'dev';
     check(/^[a-z][a-z0-9-]*$/.test(environment), 'StackConfig', 'environment', environment,
       'a lowercase name such as dev, staging or prod');
-    const chart = (name: string) => new Chart(app, name, { disableResourceNameHashes: true });
+    // Every object's metadata (not pod templates or selectors, which are immutable in places) carries
+    // these, so `kubectl apply --prune -l` can select exactly this environment's objects (README, Apply).
+    const labels = pruneLabels(environment);
+    const chart = (name: string) => new Chart(app, name, { disableResourceNameHashes: true, labels });
 
     const namespaces = chart('00-namespace');
     const namespace = new MonitoringNamespace(namespaces, 'namespace', { name: config.namespace }).name;
