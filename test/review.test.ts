@@ -158,3 +158,11 @@ test('an explicit ref, and nothing to report against the working tree\'s own com
   expect(reviewWorkingTree(repo, 'main')).toContain('- changed spec.replicas: `Deployment knowton-prod/grafana`');
   expect(() => reviewWorkingTree(repo, 'no-such-ref')).toThrow(`no-such-ref is not a commit of the repository at ${repo}`);
 });
+
+test('without a main branch the base is HEAD', () => {
+  const other = tempDir('knowton-review-nomain-');
+  const g = (...args: string[]) => execFileSync('git', args, { cwd: other, stdio: 'pipe' });
+  g('init', '-q', '-b', 'trunk');
+  g('-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', 'first');
+  expect(defaultBase(other)).toBe('HEAD');
+});
