@@ -6,7 +6,8 @@
 import { DEFAULT_ENVIRONMENT, allEnvironments } from './lib/config';
 import { summarize, synthesizeEnvironments, writeRunbooks } from './lib/synth';
 
-const outdir = process.env.KNOWTON_OUTDIR ?? 'dist';
+// CDK8S_OUTDIR: what the cdk8s CLI (`cdk8s synth`, through cdk8s.yaml) passes.
+const outdir = process.env.KNOWTON_OUTDIR ?? process.env.CDK8S_OUTDIR ?? 'dist';
 try {
   const results = synthesizeEnvironments(allEnvironments(), outdir);
   for (const [name, result] of Object.entries(results)) {

@@ -9,6 +9,7 @@ import { Flow, NetworkPolicies } from './components/network-policy';
 import { NodeExporter } from './components/node-exporter';
 import { PostgresExporter } from './components/postgres-exporter';
 import { Prometheus } from './components/prometheus';
+import { pruneLabels } from './prune';
 import { check } from './validate';
 import { catalogWithRecordings, checkRuleConditions, RuleGroup, renderRuleFile, validateRuleGroups } from './alerting';
 import { checkDashboards } from './dashboards/validate';
@@ -37,13 +38,19 @@ export class MonitoringStack {
     const environment = config.environment ?? 'dev';
     check(/^[a-z][a-z0-9-]*$/.test(environment), 'StackConfig', 'environment', environment,
       'a lowercase name such as dev, staging or prod');
-    const chart = (name: string) => new Chart(app, name, { disableResourceNameHashes: true });
+    // Every object's metadata (not pod templates or selectors, which are immutable in places) carries
+    // these, so `kubectl apply --prune -l` can select exactly this environment's objects (README, Apply).
+    const labels = pruneLabels(environment);
+    const chart = (name: string) => new Chart(app, name, { disableResourceNameHashes: true, labels });
 
-    const namespaces = chart('00-namespace');
+    // Not the chart's labels here: a namespace shared with the applications must never be selected by the
+    // stack's prune or delete labels; a dedicated one gets them from MonitoringNamespace.
+    const namespaces = new Chart(app, '00-namespace', { disableResourceNameHashes: true });
     const mainNamespace = new MonitoringNamespace(namespaces, 'namespace', {
       name: config.namespace,
       mode: config.namespaceMode,
       enforce: config.podSecurityEnforce,
+      ownLabels: labels,
     });
     const namespace = mainNamespace.name;
     // node-exporter needs host namespaces and paths, which only the `privileged` level admits; it gets a
@@ -52,6 +59,7 @@ export class MonitoringStack {
       name: config.hostNamespace ?? `${namespace}-node-exporter`,
       mode: 'dedicated',
       enforce: 'privileged',
+      ownLabels: labels,
     }).name;
     check(hostNamespace !== namespace, 'StackConfig', 'hostNamespace', hostNamespace,
       `a namespace other than ${namespace}: node-exporter's namespace admits privileged pods and is the stack's own`);

@@ -1,7 +1,9 @@
 /**
- * `npm run bench [-- --runs N --test-runs M]`: how long the things people wait for take.
- * - synth: a cold `npm run synth` (a new Node process each run, into a temporary directory), next
- *   to the same synth through ts-node's type-checking default;
+ * `npm run bench [-- --runs N --test-runs M --no-demo]`: how long the things people wait for take.
+ * - synth: a cold `npm run synth` (a new Node process each run, into a temporary directory; its
+ *   transpile cache warm, as after the first run), next to baselines measured in the same run: a
+ *   bare `node -e 0`, the same synth through npm (npm's own start), with an empty transpile cache,
+ *   and through ts-node (the old `npm run synth`) with and without type-checking;
  * - the test suite: `npm test` (tsc --noEmit, then jest), cold;
  * - on the demo data (the local stack of `npm run demo`, healthy scenario, 1s evaluations): the
  *   evaluation time of each rule group as Prometheus reports it, and the time of every dashboard's
@@ -16,14 +18,16 @@ import * as path from 'path';
 import { dashboardQueries, substituteGrafana } from '../lib/dashboards/queries';
 import { getJson, LocalStack, sleep, TEST_TIMINGS, waitFor } from '../lib/demo';
 
-function flag(name: string, fallback: number): number {
+function flag(name: string, fallback: number, min = 1): number {
   const i = process.argv.indexOf(`--${name}`);
   const n = i >= 0 ? Number(process.argv[i + 1]) : fallback;
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: expected a positive integer, got ${process.argv[i + 1]}`);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: expected an integer >= ${min}, got ${process.argv[i + 1]}`);
   return n;
 }
 const runs = flag('runs', 5);
-const testRuns = flag('test-runs', 3);
+/** 0 leaves the test suite out. */
+const testRuns = flag('test-runs', 3, 0);
+const demo = !process.argv.includes('--no-demo');
 const root = path.resolve(__dirname, '..');
 
 function timeCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): number {
@@ -34,14 +38,28 @@ function timeCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): 
   return ms;
 }
 
-function timeSynth(args: string[]): number {
+function timeSynth(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): number {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knowton-bench-'));
   try {
-    return timeCommand('npx', args, { KNOWTON_OUTDIR: path.join(dir, 'dist'), KNOWTON_RUNBOOKS_DIR: path.join(dir, 'runbooks') });
+    return timeCommand(cmd, args, { KNOWTON_OUTDIR: path.join(dir, 'dist'), KNOWTON_RUNBOOKS_DIR: path.join(dir, 'runbooks'), ...env });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** The synth with a transpile cache of its own, emptied before each run: the first synth after `npm ci` or a change to every file. */
+function timeSynthEmptyCache(): number {
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'knowton-bench-cache-'));
+  try {
+    return timeSynth(process.execPath, SYNTH, { KNOWTON_TS_CACHE: cache });
+  } finally {
+    fs.rmSync(cache, { recursive: true, force: true });
+  }
+}
+
+/** What `npm run synth` runs (package.json), without npm. */
+const SYNTH = ['-r', './scripts/register-ts.js', 'main.ts'];
+const TS_NODE = path.join(root, 'node_modules', '.bin', 'ts-node');
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -91,20 +109,32 @@ async function onDemoData(samples: number): Promise<Row[]> {
 
 async function main(): Promise<void> {
   const rows: Row[] = [];
-  const synth = Array.from({ length: runs }, () => timeSynth(['ts-node', '--transpile-only', 'main.ts']));
-  rows.push(['synth, cold (npm run synth: ts-node --transpile-only)', synth]);
-  const typeChecked = Array.from({ length: Math.min(runs, 3) }, () => timeSynth(['ts-node', 'main.ts']));
-  rows.push(['synth, cold (ts-node with type-checking)', typeChecked]);
-  rows.push(['test suite (npm test: tsc --noEmit + jest)', Array.from({ length: testRuns }, () => timeCommand('npm', ['test', '--silent']))]);
-  rows.push(...(await onDemoData(runs)));
+  const load = os.loadavg().map((x) => x.toFixed(1)).join(' ');
+  const times = (n: number, f: () => number) => Array.from({ length: n }, f);
+  timeSynth(process.execPath, SYNTH); // fills the transpile cache, as any earlier synth has
+  const node0 = times(runs, () => timeCommand(process.execPath, ['-e', '0']));
+  rows.push(['baseline: node -e 0 (Node start alone)', node0]);
+  const synth = times(runs, () => timeSynth(process.execPath, SYNTH));
+  rows.push(['synth, cold (what npm run synth runs: node -r register-ts)', synth]);
+  const viaNpm = times(runs, () => timeSynth('npm', ['run', '-s', 'synth']));
+  rows.push(['synth, cold, through npm (npm run synth: + npm start)', viaNpm]);
+  rows.push(['synth, cold, empty transpile cache (first run)', times(Math.min(runs, 3), timeSynthEmptyCache)]);
+  const tsNode = times(runs, () => timeSynth(TS_NODE, ['--transpile-only', 'main.ts']));
+  rows.push(['baseline: synth through ts-node --transpile-only (before)', tsNode]);
+  const typeChecked = times(Math.min(runs, 3), () => timeSynth(TS_NODE, ['main.ts']));
+  rows.push(['baseline: synth through ts-node with type-checking', typeChecked]);
+  if (testRuns > 0) rows.push(['test suite (npm test: tools check, tsc --noEmit + jest)', times(testRuns, () => timeCommand('npm', ['test', '--silent']))]);
+  if (demo) rows.push(...(await onDemoData(runs)));
 
   const cols = (what: string, n: string, med: string, min: string, max: string): string =>
     `${what.padEnd(62)} ${n.padStart(4)} ${med.padStart(10)} ${min.padStart(10)} ${max.padStart(10)}`;
   const ms = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toFixed(2));
-  console.log(`${os.cpus().length} cores, node ${process.version}; times in ms`);
+  console.log(`${os.cpus().length} cores, node ${process.version}; load average ${load} at the start, ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at the end; times in ms`);
   console.log(cols('what', 'runs', 'median', 'min', 'max'));
   for (const [what, xs] of rows) console.log(cols(what, String(xs.length), ms(median(xs)), ms(Math.min(...xs)), ms(Math.max(...xs))));
-  console.log(`type-checking synth / transpile-only synth: ${(median(typeChecked) / median(synth)).toFixed(1)}x`);
+  const ratio = (a: number[], b: number[]) => (median(a) / median(b)).toFixed(1);
+  console.log(`synth: ${ratio(tsNode, synth)}x faster than through ts-node --transpile-only, ${ratio(typeChecked, synth)}x than with type-checking; `
+    + `${ratio(synth, node0)}x a bare Node start; npm adds ${(median(viaNpm) - median(synth)).toFixed(0)} ms`);
 }
 
 main().catch((err: Error) => {

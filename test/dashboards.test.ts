@@ -10,11 +10,8 @@ import { ruleGroups } from '../rules';
 import { errorRatio, serviceHealth } from '../rules/service-health';
 import { cpuOfLimit } from '../rules/resources';
 
-// Grafana's schemas ship in the workspace's shared/ folder beside the checkout (CI lays it there too).
-const SCHEMAS = process.env.KNOWTON_GRAFANA_SCHEMAS ?? path.join(__dirname, '..', '..', 'shared', 'schemas', 'grafana');
-if (!fs.existsSync(SCHEMAS)) {
-  throw new Error(`Grafana JSON schemas not found at ${SCHEMAS}: put shared/ beside the checkout or set KNOWTON_GRAFANA_SCHEMAS`);
-}
+// Grafana's schemas are vendored in the project (schemas/grafana/README.md says where they come from).
+const SCHEMAS = path.join(__dirname, '..', 'schemas', 'grafana');
 
 interface Target { refId: string; expr: string; datasource?: { type?: string; uid?: string } }
 interface Panel {

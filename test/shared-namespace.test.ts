@@ -77,6 +77,7 @@ describe("namespaceMode 'dedicated'", () => {
   test('enforces restricted, denies every pod of its namespace by default, and still scrapes the applications', () => {
     expect(findObject(objects, 'Namespace', 'knowton-monitoring').metadata.labels).toEqual({
       'app.kubernetes.io/part-of': 'knowton-monitoring',
+      'knowton.io/environment': 'dev',
       'pod-security.kubernetes.io/enforce': 'restricted',
       'pod-security.kubernetes.io/audit': 'restricted',
       'pod-security.kubernetes.io/warn': 'restricted',

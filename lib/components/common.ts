@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { check, checkKeys, checkQuantity, keysOf } from '../validate';
 
 /** CPU and memory for one container, as Kubernetes quantities. */

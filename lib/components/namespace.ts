@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { check, checkOwnNamespace } from '../validate';
 
 /** Pod Security Standard levels (https://kubernetes.io/docs/concepts/security/pod-security-standards/). */
@@ -22,6 +22,8 @@ export interface MonitoringNamespaceProps {
    * @default 'restricted' when dedicated, none (warn and audit only) when shared
    */
   readonly enforce?: PodSecurityLevel;
+  /** Further labels of the stack's own objects (the prune labels), put only on a dedicated namespace. @default {} */
+  readonly ownLabels?: Readonly<Record<string, string>>;
 }
 
 const ORDER: PodSecurityLevel[] = ['privileged', 'baseline', 'restricted'];
@@ -61,7 +63,7 @@ export class MonitoringNamespace extends Construct {
       metadata: {
         name: this.name,
         labels: {
-          ...(shared ? {} : { 'app.kubernetes.io/part-of': 'knowton-monitoring' }),
+          ...(shared ? {} : { 'app.kubernetes.io/part-of': 'knowton-monitoring', ...props.ownLabels }),
           ...(this.enforce ? { 'pod-security.kubernetes.io/enforce': this.enforce } : {}),
           'pod-security.kubernetes.io/audit': report,
           'pod-security.kubernetes.io/warn': report,

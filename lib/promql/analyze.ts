@@ -338,6 +338,12 @@ export function analyze(expr: string, catalog: Catalog): Analysis {
 
 /** Whether an expression's outermost node is a binary operation (so it needs parentheses to be scaled). */
 export function isBinaryExpr(expr: string): boolean {
-  const top = parser.parse(expr).topNode.firstChild;
-  return top?.type.name === 'BinaryExpr';
+  // Memoized: every environment renders the same expressions, and parsing was a tenth of synth.
+  let binary = binaryExprs.get(expr);
+  if (binary === undefined) {
+    binary = parser.parse(expr).topNode.firstChild?.type.name === 'BinaryExpr';
+    binaryExprs.set(expr, binary);
+  }
+  return binary;
 }
+const binaryExprs = new Map<string, boolean>();
