@@ -17,6 +17,9 @@ import { failureLines } from '../lib/failure';
 import { synthAll } from '../lib/synth';
 import { tempDir } from './helpers';
 
+// main.ts runs as a process of its own many times (about 3 s of CPU each), on a machine that may be busy.
+jest.setTimeout(180000);
+
 const ROOT = path.join(__dirname, '..');
 const PROJECT = ['main.ts', 'lib', 'rules', 'dashboards', 'tsconfig.json', 'package.json', 'cdk8s.yaml', 'dist', 'docs'];
 
@@ -324,15 +327,14 @@ function expectRecovered(root: string): void {
 type Found = 'old' | 'new' | 'missing';
 
 describe('killed at any step of the swap, the old or the new tree is in place or put back, and the next synth completes it', () => {
-  // [step synth is killed just before, what is then at dist/ and docs/runbooks/, the hidden leftovers]
+  // [step synth is killed just before, what is then at dist/ and docs/runbooks/, the hidden leftovers].
+  // Each kill also leaves both locks, held by a dead pid, which the next synth must take over.
   const steps: Array<[string, Found, Found, string[]]> = [
-    ['stage-runbooks', 'old', 'old', ['.dist.synth-lock', '.dist.synth-staging', 'docs/.runbooks.synth-lock']],
     ['aside-dist', 'old', 'old', ['.dist.synth-lock', '.dist.synth-staging', 'docs/.runbooks.synth-lock', 'docs/.runbooks.synth-staging']],
     ['in-dist', 'missing', 'old', ['.dist.synth-lock', '.dist.synth-previous', '.dist.synth-staging', 'docs/.runbooks.synth-lock', 'docs/.runbooks.synth-staging']],
     ['aside-runbooks', 'new', 'old', ['.dist.synth-lock', '.dist.synth-previous', 'docs/.runbooks.synth-lock', 'docs/.runbooks.synth-staging']],
     ['in-runbooks', 'new', 'missing', ['.dist.synth-lock', '.dist.synth-previous', 'docs/.runbooks.synth-lock', 'docs/.runbooks.synth-previous', 'docs/.runbooks.synth-staging']],
     ['cleanup-dist', 'new', 'new', ['.dist.synth-lock', '.dist.synth-previous', 'docs/.runbooks.synth-lock', 'docs/.runbooks.synth-previous']],
-    ['unlock', 'new', 'new', ['.dist.synth-lock', 'docs/.runbooks.synth-lock']],
   ];
 
   test.each(steps)('killed before %s', (at, dist, runbooks, left) => {
