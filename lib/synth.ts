@@ -156,6 +156,8 @@ interface Target {
   state: 'as-it-was' | 'moved-aside' | 'replaced';
   /** Whether `dir` existed before the swap. */
   existed: boolean;
+  /** Whether this synth put back a tree an interrupted synth had moved aside. */
+  recovered: boolean;
 }
 
 /**
@@ -186,7 +188,7 @@ function target(name: TargetName, given: string): Target {
   return {
     name, where, field, given, label: folderLabel(where, given), dir,
     staging: sibling('staging'), previous: sibling('previous'), lock: sibling('lock'),
-    files: new Map(), state: 'as-it-was', existed: false,
+    files: new Map(), state: 'as-it-was', existed: false, recovered: false,
   };
 }
 
@@ -277,6 +279,7 @@ function recover(t: Target): void {
     } else {
       step(`recover-${t.name}`);
       fs.renameSync(previous, t.dir);
+      t.recovered = true;
     }
   }
   for (const staging of [t.staging, ...legacy.filter((f) => !f.includes('previous')).map((f) => path.join(parent, f))]) {
@@ -296,11 +299,11 @@ function stage(t: Target): void {
 
 /** The truthful line on what a failed synth left in each output folder (`labels`: all of them, as given). */
 function outputsLine(targets: Target[], labels: string[]): string {
-  if (targets.every((t) => t.state === 'as-it-was')) {
+  if (targets.every((t) => t.state === 'as-it-was' && !t.recovered)) {
     return labels.length > 1 ? `${labels.join(' and ')} were left as they were.` : `${labels[0] ?? 'Nothing'} was left as it was.`;
   }
   return `${targets.map((t) => {
-    if (t.state === 'as-it-was') return `${t.label} was left as it was`;
+    if (t.state === 'as-it-was') return `${t.label} ${t.recovered ? 'was put back as it was before an interrupted synth' : 'was left as it was'}`;
     const rel = path.relative(process.cwd(), t.previous);
     const previous = rel.startsWith('..') ? t.previous : rel;
     if (t.state === 'moved-aside') return `${t.label} is missing: the previous one is in ${previous}, and the next synth puts it back`;

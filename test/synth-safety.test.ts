@@ -353,6 +353,25 @@ describe('killed at any step of the swap, the old or the new tree is in place or
         expect(tree(here)).toEqual(found === 'old' ? old[name] : NEW[name]);
       }
     }
+    // The next synth recovers before anything else: even one that then fails puts the old tree back.
+    const lines = withEnv({ KNOWTON_TEST_FAIL_AT: 'stage-dist' }, () => {
+      try {
+        synthAll({ environments: allEnvironments(), outdir: `${root}/dist`, runbooksDir: `${root}/docs/runbooks` });
+        return ['succeeded'];
+      } catch (err) {
+        return failureLines(err, 'not from synthAll');
+      }
+    });
+    const state = (dir: string, found: Found) => `${root}/${dir}/ ${found === 'missing' ? 'was put back as it was before an interrupted synth' : 'was left as it was'}`;
+    expect(lines).toEqual([
+      'synth failed: EIO: injected by KNOWTON_TEST_FAIL_AT at step stage-dist',
+      dist === 'missing' || runbooks === 'missing'
+        ? `${state('dist', dist)}; ${state('docs/runbooks', runbooks)}.`
+        : `${root}/dist/ and ${root}/docs/runbooks/ were left as they were.`,
+    ]);
+    expect(leftovers(root)).toEqual([]);
+    expect(tree(path.join(root, 'dist'))).toEqual(dist === 'new' ? NEW.dist : old.dist);
+    expect(tree(path.join(root, 'docs', 'runbooks'))).toEqual(runbooks === 'new' ? NEW.runbooks : old.runbooks);
     expectRecovered(root);
   });
 
