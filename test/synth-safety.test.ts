@@ -23,9 +23,13 @@ jest.setTimeout(180000);
 const ROOT = path.join(__dirname, '..');
 const PROJECT = ['main.ts', 'lib', 'rules', 'dashboards', 'tsconfig.json', 'package.json', 'cdk8s.yaml', 'dist', 'docs'];
 
+const copies: string[] = [];
+afterAll(() => copies.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 /** A copy of the project's synth inputs and outputs, node_modules linked; returns its root. */
 function copyProject(): string {
-  const root = path.join(tempDir('knowton-safety-'), 'checkout');
+  copies.push(tempDir('knowton-safety-'));
+  const root = path.join(copies[copies.length - 1], 'checkout');
   fs.mkdirSync(root);
   for (const entry of PROJECT) fs.cpSync(path.join(ROOT, entry), path.join(root, entry), { recursive: true });
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(root, 'node_modules'));
