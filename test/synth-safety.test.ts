@@ -74,6 +74,7 @@ const chattrWorks = (() => {
   const dir = tempDir('knowton-chattr-');
   const ok = spawnSync('chattr', ['+i', dir]).status === 0;
   if (ok) spawnSync('chattr', ['-i', dir]);
+  fs.rmSync(dir, { recursive: true, force: true });
   return ok;
 })();
 
