@@ -1,23 +1,28 @@
 /**
  * `npm run synth`: synthesizes every environment profile of lib/config.ts: the default (dev) into
- * dist/, each other one into dist/<name>/. Bad input fails with one line naming the construct, the
- * field, the value and what is allowed; dist/ is then left exactly as it was.
+ * dist/, each other one into dist/<name>/, and the runbooks into docs/runbooks/ (KNOWTON_OUTDIR and
+ * KNOWTON_RUNBOOKS_DIR choose other folders). Any failure prints one line, then one saying truthfully
+ * what was left on disk; KNOWTON_DEBUG=1 adds the stack trace.
  */
-import { DEFAULT_ENVIRONMENT, allEnvironments } from './lib/config';
-import { summarize, synthesizeEnvironments, writeRunbooks } from './lib/synth';
+import { failureLines, folderLabel } from './lib/failure';
 
 // CDK8S_OUTDIR: what the cdk8s CLI (`cdk8s synth`, through cdk8s.yaml) passes.
 const outdir = process.env.KNOWTON_OUTDIR ?? process.env.CDK8S_OUTDIR ?? 'dist';
+const runbooksDir = process.env.KNOWTON_RUNBOOKS_DIR ?? 'docs/runbooks';
+
 try {
-  const results = synthesizeEnvironments(allEnvironments(), outdir);
-  for (const [name, result] of Object.entries(results)) {
-    console.log(summarize(name, result, name === DEFAULT_ENVIRONMENT ? `${outdir}/` : `${outdir}/${name}/`));
+  // Loaded here, not imported, so that an error thrown while loading the stack, the rules or the
+  // profiles is reported like any other.
+  const { DEFAULT_ENVIRONMENT, allEnvironments }: typeof import('./lib/config') = require('./lib/config');
+  const { summarize, synthAll }: typeof import('./lib/synth') = require('./lib/synth');
+  const result = synthAll({ environments: allEnvironments(), outdir, runbooksDir });
+  for (const [name, env] of Object.entries(result.environments)) {
+    console.log(summarize(name, env, name === DEFAULT_ENVIRONMENT ? `${outdir}/` : `${outdir}/${name}/`));
   }
   // Runbooks are the same for every environment; the rules' runbook_url points at them.
-  const runbooksDir = process.env.KNOWTON_RUNBOOKS_DIR ?? 'docs/runbooks';
-  console.log(`runbooks -> ${runbooksDir}/: ${writeRunbooks(runbooksDir).length} pages`);
+  console.log(`runbooks -> ${runbooksDir}/: ${result.runbooks.length} pages`);
 } catch (err) {
-  console.error(`synth failed: ${err instanceof Error ? err.message : String(err)}`);
-  console.error(`${outdir}/ was left as it was.`);
+  const untouched = `${folderLabel('KNOWTON_OUTDIR', outdir)} and ${folderLabel('KNOWTON_RUNBOOKS_DIR', runbooksDir)} were left as they were.`;
+  for (const line of failureLines(err, untouched, process.env.KNOWTON_DEBUG === '1')) console.error(line);
   process.exit(1);
 }

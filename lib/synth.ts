@@ -1,15 +1,20 @@
 /**
- * Synthesis into a directory, all or nothing: the manifests are written to a sibling temporary
- * directory and swapped in only when every construct and validation has passed, so a failed synth
- * leaves the previous dist/ exactly as it was.
+ * Synthesis as one transaction over its output folders (the manifests' dist/ and docs/runbooks/).
+ * Everything is rendered in memory first; a folder is replaced only if it is one synth owns (a
+ * dedicated folder holding nothing but what synth writes); the new tree is written beside it and
+ * swapped in with two renames. A synth that dies between them leaves the old tree beside the
+ * folder under a fixed name, and the next synth puts it back before doing anything else.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App, YamlOutputType } from 'cdk8s';
 import { renderRunbooks } from './alerting';
 import { StackConfig } from './config';
 import { ruleGroups } from '../rules';
 import { MonitoringStack } from './stack';
+import { folderLabel, isError } from './failure';
+import { ConfigError, check, checkDnsLabel } from './validate';
 
 export interface SynthResult {
   /** Files written, relative to the output directory, sorted. */
@@ -18,12 +23,34 @@ export interface SynthResult {
   readonly kinds: Record<string, number>;
 }
 
+/**
+ * A failed synth: the original error, the environment it happened in (if it happened while building
+ * one) and, once synthAll has cleaned up, one line on what it left on disk.
+ */
+export class SynthError extends Error {
+  /** What the failure left on disk, e.g. "dist/ and docs/runbooks/ were left as they were." */
+  outputs?: string;
+
+  constructor(readonly error: unknown, readonly environment?: string) {
+    super(`${environment === undefined ? '' : `[${environment}] `}${describeError(error)}`, { cause: error });
+    this.name = 'SynthError';
+  }
+}
+
+/** One line for an error: a ConfigError's or a file-system error's message (path and errno) as is. */
+function describeError(err: unknown): string {
+  if (!isError(err)) return String(err);
+  const text = err instanceof ConfigError || err.name === 'Error' || (err as NodeJS.ErrnoException).code ? err.message : `${err.name}: ${err.message}`;
+  return text.replace(/\s*\n\s*/g, ' ');
+}
+
 /** Builds the stack into a fresh App rooted at `outdir`, without writing anything. */
 export function buildApp(config: StackConfig, outdir: string): { app: App; stack: MonitoringStack } {
   const app = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART });
   return { app, stack: new MonitoringStack(app, config) };
 }
 
+/** Every file below `dir` (symbolic links count as files), relative, sorted. */
 function listFiles(dir: string, prefix = ''): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory() ? listFiles(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
@@ -40,42 +67,387 @@ function countKinds(app: App): Record<string, number> {
 }
 
 /**
+ * One environment's files, relative to its folder: cdk8s writes them to a private temporary folder
+ * (its only way to synthesize), from which they are read back; no output folder is touched.
+ */
+function renderEnvironment(config: StackConfig): { files: Map<string, string>; kinds: Record<string, number> } {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'knowton-synth-'));
+  try {
+    const { app, stack } = buildApp(config, tmp);
+    app.synth();
+    const kinds = countKinds(app);
+    const files = new Map(listFiles(tmp).map((f) => [f, fs.readFileSync(path.join(tmp, f), 'utf8')]));
+    // The dashboards also as plain files, for importing by hand; in a subdirectory, which
+    // `kubectl apply -f dist` (not recursive) leaves alone.
+    for (const [file, model] of Object.entries(stack.grafana.dashboards)) {
+      files.set(`${DASHBOARDS_FOLDER}/${file}`, `${JSON.stringify(model, null, 2)}\n`);
+    }
+    return { files, kinds };
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const DASHBOARDS_FOLDER = 'dashboards';
+
+/** Environment names become folder names: checked before anything is rendered. */
+function checkEnvironmentNames(environments: Record<string, StackConfig>): void {
+  for (const [name, config] of Object.entries(environments)) {
+    checkDnsLabel('environments', 'environment name', name);
+    check(name !== DASHBOARDS_FOLDER, 'environments', 'environment name', name, `not ${DASHBOARDS_FOLDER}, the folder synth writes the plain dashboard files to`);
+    check((config.environment ?? 'dev') === name, `environments.${name}`, 'environment', config.environment, `${JSON.stringify(name)}, the name it is listed under`);
+  }
+}
+
+/** Marker file written into every output folder: says synth owns it and lists what it wrote. */
+export const MARKER = '.knowton-synth';
+
+function markerText(files: Iterable<string>): string {
+  return [
+    "# Written by knowton-monitoring's synth (npm run synth), which replaces this folder as a whole and",
+    '# refuses to if it holds a file that is neither listed here nor one it writes: add nothing by hand.',
+    ...[...files].sort(),
+    '',
+  ].join('\n');
+}
+
+// The checkout: synth never writes into it but to dist/ (or a new folder) and docs/runbooks/.
+const CHECKOUT = path.resolve(__dirname, '..');
+const SOURCE_FOLDERS = ['lib', 'rules', 'dashboards', 'test', 'scripts', 'docs', 'node_modules', 'dist-lib', 'coverage'];
+
+/** `p` made absolute with every symbolic link of its existing part resolved. */
+function realPath(p: string): string {
+  const abs = path.resolve(p);
+  if (fs.existsSync(abs)) return fs.realpathSync(abs);
+  const parent = path.dirname(abs);
+  return parent === abs ? abs : path.join(realPath(parent), path.basename(abs));
+}
+
+/** True if `outer` is `inner` or one of its ancestors. */
+function contains(outer: string, inner: string): boolean {
+  const rel = path.relative(outer, inner);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+
+type TargetName = 'dist' | 'runbooks';
+
+/** One output folder of the transaction and its fixed-name siblings. */
+interface Target {
+  /** Names the folder in the test hooks: `dist` (the manifests) or `runbooks`. */
+  readonly name: TargetName;
+  /** Where its value comes from, and the field, for error messages. */
+  readonly where: string;
+  readonly field: string;
+  /** The value as given, and as shown to the user (`dist/`). */
+  readonly given: string;
+  readonly label: string;
+  /** Absolute, with symbolic links resolved. */
+  readonly dir: string;
+  /** The new tree beside it while it is written; the old tree between the two renames of the swap. */
+  readonly staging: string;
+  readonly previous: string;
+  readonly lock: string;
+  /** The rendered tree: relative path -> content, the marker included. */
+  files: Map<string, string>;
+  /** What is at `dir` now: the folder as it was, nothing (the old one moved aside), or the new tree. */
+  state: 'as-it-was' | 'moved-aside' | 'replaced';
+  /** Whether `dir` existed before the swap. */
+  existed: boolean;
+  /** Whether this synth put back a tree an interrupted synth had moved aside. */
+  recovered: boolean;
+}
+
+/**
+ * Refuses, before anything is touched, a folder synth must not replace: empty, the file-system
+ * root, the home folder, the checkout, the current folder or one containing them, a source folder
+ * of the checkout, or a file. Whether an existing folder holds only synth's files is checked later.
+ */
+function target(name: TargetName, given: string): Target {
+  const [where, field, example] = name === 'dist'
+    ? ['KNOWTON_OUTDIR', 'output directory', 'dist']
+    : ['KNOWTON_RUNBOOKS_DIR', 'runbooks directory', 'docs/runbooks'];
+  const refuse = (ok: boolean, allowed: string) => check(ok, where, field, given, allowed);
+  refuse(given.trim() !== '', `a folder of its own for synth's output, such as ${example}`);
+  const dir = realPath(given);
+  refuse(path.dirname(dir) !== dir, 'a folder of its own, not the file-system root');
+  for (const [what, folder] of [['home folder', os.homedir()], ['checkout', CHECKOUT], ['current folder', process.cwd()]]) {
+    const real = realPath(folder);
+    refuse(!contains(dir, real), `a folder of its own, not the ${what} (${real}) or a folder containing it`);
+  }
+  const checkout = realPath(CHECKOUT);
+  if (contains(checkout, dir)) {
+    const rel = path.relative(checkout, dir).split(path.sep);
+    const own = name === 'runbooks' && rel.join('/') === 'docs/runbooks';
+    refuse(own || !(SOURCE_FOLDERS.includes(rel[0]) || rel[0].startsWith('.')), `a folder of its own, not in the checkout's ${rel[0]}/`);
+  }
+  refuse(!fs.existsSync(dir) || fs.statSync(dir).isDirectory(), 'a folder, not a file');
+  const sibling = (role: string) => path.join(path.dirname(dir), `.${path.basename(dir)}.synth-${role}`);
+  return {
+    name, where, field, given, label: folderLabel(where, given), dir,
+    staging: sibling('staging'), previous: sibling('previous'), lock: sibling('lock'),
+    files: new Map(), state: 'as-it-was', existed: false, recovered: false,
+  };
+}
+
+/**
+ * Refuses an existing folder holding a file synth did not write: one that is neither in the new
+ * tree nor listed by the folder's marker (what an earlier synth wrote). Empty or missing is fine.
+ */
+function checkOwned(t: Target): void {
+  if (!fs.existsSync(t.dir)) return;
+  const marker = path.join(t.dir, MARKER);
+  const listed = fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#')) : [];
+  const known = new Set([...t.files.keys(), ...listed]);
+  const foreign = firstForeign(t.dir, known);
+  check(foreign === undefined, t.where, t.field, t.given, `a folder holding only what synth writes, but it holds ${foreign}, which synth did not write`);
+}
+
+/** The first file below `dir` not in `known`, without walking further than needed. */
+function firstForeign(dir: string, known: ReadonlySet<string>, prefix = ''): string | undefined {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const rel = `${prefix}${e.name}`;
+    const found = e.isDirectory() ? firstForeign(path.join(dir, e.name), known, `${rel}/`) : known.has(rel) ? undefined : rel;
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Where tests make synth die (KNOWTON_TEST_KILL_AT=<step>: SIGKILL, as a crash would) or fail
+ * (KNOWTON_TEST_FAIL_AT=<step>[,<step>...]: as if the operation had failed) just before a step.
+ * Steps: lock, stage-<t>, aside-<t>, in-<t>, cleanup-<t>, undo-in-<t>, undo-aside-<t>,
+ * recover-<t>, unlock; <t> is dist or runbooks.
+ */
+function step(name: string): void {
+  if (process.env.KNOWTON_TEST_KILL_AT === name) process.kill(process.pid, 'SIGKILL');
+  if (process.env.KNOWTON_TEST_FAIL_AT?.split(',').includes(name)) {
+    throw Object.assign(new Error(`EIO: injected by KNOWTON_TEST_FAIL_AT at step ${name}`), { code: 'EIO' });
+  }
+}
+
+/** Takes the folder's lock (a file created exclusively, holding the pid), replacing a dead process's. */
+function lock(t: Target): void {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.writeFileSync(t.lock, `${process.pid}\n`, { flag: 'wx' });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
+    }
+    const pid = Number(fs.readFileSync(t.lock, 'utf8').trim());
+    if (alive(pid)) {
+      const message = `EBUSY: another synth (pid ${pid}) is writing ${t.label}: it holds ${t.lock} (delete that file if pid ${pid} is no synth)`;
+      throw Object.assign(new Error(message), { code: 'EBUSY', path: t.lock });
+    }
+    // A dead process's lock: the interrupted synth's leftovers are recovered next.
+    fs.rmSync(t.lock, { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  // Our own pid in the lock is a leftover: this process holds no lock yet.
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function unlock(t: Target): void {
+  if (fs.existsSync(t.lock) && fs.readFileSync(t.lock, 'utf8').trim() === String(process.pid)) fs.rmSync(t.lock, { force: true });
+}
+
+/**
+ * Finishes what a synth that died left: the old tree moved aside with nothing in its place is put
+ * back; a moved-aside tree whose replacement is in place, and any staging folder, are deleted (as
+ * are the per-pid folders of synths before the fixed names).
+ */
+function recover(t: Target): void {
+  const parent = path.dirname(t.dir);
+  const base = `${path.basename(t.dir)}.staging-`;
+  const legacy = fs.readdirSync(parent).filter((f) =>
+    (t.name === 'dist' && /^\.dist-(staging|previous)-\d+$/.test(f)) || (f.startsWith(base) && /^\d+$/.test(f.slice(base.length))));
+  for (const previous of [t.previous, ...legacy.filter((f) => f.includes('previous')).map((f) => path.join(parent, f))]) {
+    if (!fs.existsSync(previous)) continue;
+    if (fs.existsSync(t.dir)) {
+      fs.rmSync(previous, { recursive: true, force: true });
+    } else {
+      step(`recover-${t.name}`);
+      fs.renameSync(previous, t.dir);
+      t.recovered = true;
+    }
+  }
+  for (const staging of [t.staging, ...legacy.filter((f) => !f.includes('previous')).map((f) => path.join(parent, f))]) {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** Writes the new tree into the staging folder, the marker last. */
+function stage(t: Target): void {
+  step(`stage-${t.name}`);
+  fs.mkdirSync(t.staging);
+  for (const [file, text] of [...t.files].sort(([a], [b]) => (a === MARKER ? 1 : b === MARKER ? -1 : a < b ? -1 : 1))) {
+    fs.mkdirSync(path.dirname(path.join(t.staging, file)), { recursive: true });
+    fs.writeFileSync(path.join(t.staging, file), text);
+  }
+}
+
+/** The truthful line on what a failed synth left in each output folder (`labels`: all of them, as given). */
+function outputsLine(targets: Target[], labels: string[]): string {
+  if (targets.every((t) => t.state === 'as-it-was' && !t.recovered)) {
+    return labels.length > 1 ? `${labels.join(' and ')} were left as they were.` : `${labels[0] ?? 'Nothing'} was left as it was.`;
+  }
+  return `${targets.map((t) => {
+    if (t.state === 'as-it-was') return `${t.label} ${t.recovered ? 'was put back as it was before an interrupted synth' : 'was left as it was'}`;
+    const rel = path.relative(process.cwd(), t.previous);
+    const previous = rel.startsWith('..') ? t.previous : rel;
+    if (t.state === 'moved-aside') return `${t.label} is missing: the previous one is in ${previous}, and the next synth puts it back`;
+    return `${t.label} holds the new output${fs.existsSync(t.previous) ? ` (the old one, in ${previous}, is deleted by the next synth)` : ''}`;
+  }).join('; ')}.`;
+}
+
+export interface SynthAllOptions {
+  /** The environments by name: the first written at the top of `outdir`, each other one into `<outdir>/<name>/`. @default {} */
+  readonly environments?: Record<string, StackConfig>;
+  /** The manifests' folder (KNOWTON_OUTDIR). @default none: no manifests are written */
+  readonly outdir?: string;
+  /** The runbook pages' folder (KNOWTON_RUNBOOKS_DIR). @default none: no runbooks are written */
+  readonly runbooksDir?: string;
+}
+
+export interface SynthAllResult {
+  readonly environments: Record<string, SynthResult>;
+  /** Runbook pages written, sorted. */
+  readonly runbooks: string[];
+}
+
+/**
+ * `npm run synth` as one transaction: checks the environment names and both folders, renders every
+ * environment and the runbooks in memory, then, holding both folders' locks, finishes an interrupted
+ * synth, checks the folders hold only synth's files, stages both new trees and swaps them in. A
+ * failure before the swap changes nothing; a failed swap is undone. Throws a SynthError whose
+ * `outputs` says truthfully what was left on disk.
+ */
+export function synthAll(options: SynthAllOptions): SynthAllResult {
+  const environments = options.environments ?? {};
+  const names = Object.keys(environments);
+  const targets: Target[] = [];
+  const held: Target[] = [];
+  const done: Array<{ t: Target; kind: 'aside' | 'in'; from: string; to: string }> = [];
+  try {
+    checkEnvironmentNames(environments);
+    if (options.outdir !== undefined) targets.push(target('dist', options.outdir));
+    if (options.runbooksDir !== undefined) targets.push(target('runbooks', options.runbooksDir));
+    if (targets.length === 2) {
+      const [out, books] = targets;
+      check(!contains(out.dir, books.dir) && !contains(books.dir, out.dir), books.where, books.field, books.given,
+        `a folder of its own, neither inside the output directory (${out.dir}) nor containing it`);
+    }
+    if (names.length > 0) check(options.outdir !== undefined, 'synthAll', 'outdir', options.outdir, 'a folder for the manifests');
+
+    // Render everything before touching anything.
+    const results: Record<string, SynthResult> = {};
+    const [manifests, runbooks] = [targets.find((t) => t.name === 'dist'), targets.find((t) => t.name === 'runbooks')];
+    names.forEach((name, i) => {
+      let rendered: ReturnType<typeof renderEnvironment>;
+      try {
+        rendered = renderEnvironment(environments[name]);
+      } catch (err) {
+        throw new SynthError(err, name);
+      }
+      const { files, kinds } = rendered;
+      const prefix = i === 0 ? '' : `${name}/`;
+      for (const [file, text] of files) manifests!.files.set(`${prefix}${file}`, text);
+      results[name] = { files: [...files.keys()].sort(), kinds };
+    });
+    const pages = runbooks ? renderRunbooks(ruleGroups()) : {};
+    for (const [file, text] of Object.entries(pages)) runbooks!.files.set(file, text);
+    for (const t of targets) t.files.set(MARKER, markerText(t.files.keys()));
+    targets.forEach(checkOwned);
+
+    step('lock');
+    for (const t of targets) {
+      fs.mkdirSync(path.dirname(t.dir), { recursive: true });
+      lock(t);
+      held.push(t);
+    }
+    targets.forEach(recover);
+    // Again: recovery may have put an older tree back.
+    targets.forEach(checkOwned);
+    targets.forEach(stage);
+
+    const move = (t: Target, kind: 'aside' | 'in', from: string, to: string) => {
+      step(`${kind}-${t.name}`);
+      fs.renameSync(from, to);
+      done.push({ t, kind, from, to });
+      t.state = kind === 'aside' ? 'moved-aside' : 'replaced';
+    };
+    for (const t of targets) {
+      t.existed = fs.existsSync(t.dir);
+      if (t.existed) move(t, 'aside', t.dir, t.previous);
+      move(t, 'in', t.staging, t.dir);
+    }
+    // Both new trees are in place: from here on a failure is not undone, only reported.
+    done.length = 0;
+    for (const t of targets) {
+      step(`cleanup-${t.name}`);
+      fs.rmSync(t.previous, { recursive: true, force: true });
+    }
+    step('unlock');
+    held.forEach(unlock);
+    return { environments: results, runbooks: Object.keys(pages).sort() };
+  } catch (err) {
+    undo(done);
+    const failure = err instanceof SynthError ? err : new SynthError(err);
+    failure.outputs = outputsLine(targets, [
+      ...(options.outdir === undefined ? [] : [folderLabel('KNOWTON_OUTDIR', options.outdir)]),
+      ...(options.runbooksDir === undefined ? [] : [folderLabel('KNOWTON_RUNBOOKS_DIR', options.runbooksDir)]),
+    ]);
+    // Cleaning up must not hide the error: what it leaves, the next synth clears. Staging folders are
+    // ours only under our lock, and one beside a moved-aside tree is left for the next synth as well.
+    for (const t of held) {
+      quietly(() => t.state === 'as-it-was' && fs.rmSync(t.staging, { recursive: true, force: true }));
+      quietly(() => unlock(t));
+    }
+    throw failure;
+  }
+}
+
+function quietly(f: () => unknown): void {
+  try {
+    f();
+  } catch {
+    // reported by the caller's error
+  }
+}
+
+/** Reverses the renames of a failed swap, newest first; stops at one that fails (the next synth recovers). */
+function undo(done: Array<{ t: Target; kind: 'aside' | 'in'; from: string; to: string }>): void {
+  try {
+    for (const { t, kind, from, to } of done.reverse()) {
+      step(`undo-${kind}-${t.name}`);
+      fs.renameSync(to, from);
+      t.state = kind === 'aside' || !t.existed ? 'as-it-was' : 'moved-aside';
+    }
+  } catch {
+    // The state of each folder is what `state` says; recovery on the next synth completes it.
+  }
+}
+
+/**
  * Synthesizes environments into `outdir`, replacing it only when all of them succeed: the first
  * at the top (what `kubectl apply -f dist` applies), each other one in a subdirectory of its name.
  */
 export function synthesizeEnvironments(environments: Record<string, StackConfig>, outdir: string): Record<string, SynthResult> {
-  const target = path.resolve(outdir);
-  const staging = path.join(path.dirname(target), `.dist-staging-${process.pid}`);
-  const previous = path.join(path.dirname(target), `.dist-previous-${process.pid}`);
-  fs.rmSync(staging, { recursive: true, force: true });
-  const names = Object.keys(environments);
-  const results: Record<string, SynthResult> = {};
-  try {
-    names.forEach((name, i) => {
-      const dir = i === 0 ? staging : path.join(staging, name);
-      const { app, stack } = buildApp(environments[name], dir);
-      app.synth();
-      // The dashboards also as plain files, for importing by hand; in a subdirectory, which
-      // `kubectl apply -f dist` (not recursive) leaves alone.
-      fs.mkdirSync(path.join(dir, 'dashboards'));
-      for (const [file, model] of Object.entries(stack.grafana.dashboards)) {
-        fs.writeFileSync(path.join(dir, 'dashboards', file), `${JSON.stringify(model, null, 2)}\n`);
-      }
-      results[name] = { files: listFiles(dir).filter((f) => !names.includes(f.split('/')[0])), kinds: countKinds(app) };
-    });
-  } catch (err) {
-    fs.rmSync(staging, { recursive: true, force: true });
-    throw err;
-  }
-  if (fs.existsSync(target)) fs.renameSync(target, previous);
-  fs.renameSync(staging, target);
-  fs.rmSync(previous, { recursive: true, force: true });
-  return results;
+  return synthAll({ environments, outdir }).environments;
 }
 
 /** Synthesizes one configuration into `outdir`, replacing it only on success. */
 export function synthesize(config: StackConfig, outdir: string): SynthResult {
-  return synthesizeEnvironments({ [config.environment ?? 'dev']: config }, outdir)[config.environment ?? 'dev'];
+  const name = config.environment ?? 'dev';
+  return synthesizeEnvironments({ [name]: config }, outdir)[name];
 }
 
 /** A few lines for the terminal: where an environment went, its files and objects per kind. */
@@ -93,12 +465,5 @@ export function summarize(environment: string, result: SynthResult, dir: string)
 
 /** Writes one runbook page per alert (and an index) into `dir`, replacing what was there. */
 export function writeRunbooks(dir: string): string[] {
-  const pages = renderRunbooks(ruleGroups());
-  const staging = `${path.resolve(dir)}.staging-${process.pid}`;
-  fs.rmSync(staging, { recursive: true, force: true });
-  fs.mkdirSync(staging, { recursive: true });
-  for (const [file, text] of Object.entries(pages)) fs.writeFileSync(path.join(staging, file), text);
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.renameSync(staging, dir);
-  return Object.keys(pages).sort();
+  return synthAll({ runbooksDir: dir }).runbooks;
 }

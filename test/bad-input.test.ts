@@ -15,7 +15,7 @@ import { StackConfig } from '../lib/config';
 import { checkDashboards } from '../lib/dashboards/validate';
 import { CATALOG } from '../lib/catalog';
 import { gauge, histogramQuantile, Query, share } from '../lib/promql';
-import { synthesizeEnvironments } from '../lib/synth';
+import { SynthError, synthesizeEnvironments } from '../lib/synth';
 import { count, Duration, percent, seconds } from '../lib/units';
 import { ConfigError, goTemplateProblem, re2Problem } from '../lib/validate';
 import { TEMPLATE_SOURCE } from '../lib/alertmanager/templates';
@@ -76,8 +76,11 @@ interface Row {
   readonly config?: () => StackConfig;
   readonly rules?: () => RuleGroup[];
   readonly dashboards?: (groups?: readonly RuleGroup[]) => Record<string, object>;
+  /** The mistake throws while the profile itself is built (a bad Duration or quantity), before synth runs. */
+  readonly throwsWhileBuildingConfig?: boolean;
 }
 const cfg = (config: () => unknown): Row => ({ config: config as () => StackConfig });
+const early = (config: () => unknown): Row => ({ ...cfg(config), throwsWhileBuildingConfig: true });
 const res = (over: object) => ({ cpuRequest: '100m', cpuLimit: '500m', memoryRequest: '256Mi', memoryLimit: '512Mi', ...over });
 
 const BAD: Array<[string, Row, RegExp]> = [
@@ -132,9 +135,9 @@ const BAD: Array<[string, Row, RegExp]> = [
     /^prometheus\/prometheus: invalid retention "1000000d": at most 292 years \(the largest duration Prometheus and Alertmanager parse\)$/],
   ['a retention written as text', cfg(() => ({ prometheus: { retention: '30d' } })),
     /^prometheus\/prometheus: invalid retention "30d": a Duration such as Duration\.minutes\(5\)/],
-  ['a fractional-millisecond Duration', cfg(() => ({ prometheus: { scrapeTimeout: Duration.millis(0.5) } })),
+  ['a fractional-millisecond Duration', early(() => ({ prometheus: { scrapeTimeout: Duration.millis(0.5) } })),
     /^Duration: invalid length "0\.5 ms": a whole number of milliseconds/],
-  ['a NaN Duration', cfg(() => ({ prometheus: { scrapeInterval: Duration.seconds(NaN) } })),
+  ['a NaN Duration', early(() => ({ prometheus: { scrapeInterval: Duration.seconds(NaN) } })),
     /^Duration: invalid length "NaN ms": a whole number of milliseconds .*not NaN/],
   ['a negative override `for`', cfg(() => ({ alerts: { HighErrorRate: { for: Duration.minutes(-5) } } })),
     /^StackConfig: invalid alerts\.HighErrorRate\.for "-5m": a Duration of zero or more$/],
@@ -146,7 +149,7 @@ const BAD: Array<[string, Row, RegExp]> = [
     /^alertmanager\/alertmanager: invalid heartbeatInterval "200000d": at most 292 years/],
   ['a negative Alertmanager retention', cfg(() => ({ alertmanager: { retention: Duration.hours(-1) } })),
     /^alertmanager\/alertmanager: invalid retention "-1h": a Duration of at least 1h$/],
-  ['a Duration.parse of nonsense', cfg(() => ({ prometheus: { retention: Duration.parse('a month') } })),
+  ['a Duration.parse of nonsense', early(() => ({ prometheus: { retention: Duration.parse('a month') } })),
     /^Duration\.parse: invalid duration "a month": a Prometheus duration such as 30s/],
 
   // label names
@@ -224,7 +227,7 @@ const BAD: Array<[string, Row, RegExp]> = [
     /^StackConfig: invalid alerts\.NoActiveUsers\.threshold "0": a threshold the alert can cross: '< 0' never fires: a count is never negative$/],
   ['a ratio threshold above 100%', cfg(() => ({ alerts: { HighErrorRate: { threshold: percent(150) } } })),
     /^StackConfig: invalid alerts\.HighErrorRate\.threshold "150%": a threshold the alert can cross: threshold 150% is outside 0–100%$/],
-  ['a NaN threshold', cfg(() => ({ alerts: { HighErrorRate: { threshold: percent(NaN) } } })),
+  ['a NaN threshold', early(() => ({ alerts: { HighErrorRate: { threshold: percent(NaN) } } })),
     /^Quantity: invalid amount in percent "NaN": a finite number \(not NaN or Infinity\)$/],
   ['a negative count in a rule', { rules: withAlert(() => alert({ when: gauge(postgres.backends, { aggregate: 'sum' }).above(count(-1)) })) },
     /alert ExtraAlert \(group extra\): '> -1' always fires: a count is never negative/],
@@ -284,8 +287,17 @@ describe('bad input fails synth with one ConfigError and leaves dist/ and docs/r
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as Error).message).toMatch(message);
+    // Synth wraps what failed in a SynthError naming the environment; the ConfigError inside says the rest.
+    // A mistake in building the profile itself (a Duration of half a millisecond) throws before synth runs,
+    // as it does while main.ts loads the profiles.
+    expect(error instanceof SynthError).toBe(!row.throwsWhileBuildingConfig);
+    if (!row.throwsWhileBuildingConfig) {
+      expect((error as SynthError).environment).toBe('dev');
+      expect((error as SynthError).message.startsWith('[dev] ')).toBe(true);
+    }
+    const cause = error instanceof SynthError ? error.error : error;
+    expect(cause).toBeInstanceOf(ConfigError);
+    expect((cause as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('\n');
     expect(tree(out)).toEqual(committed.dist);
     expect(tree(path.join(work, 'runbooks'))).toEqual(committed.runbooks);

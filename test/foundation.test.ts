@@ -217,7 +217,7 @@ describe('scrape configuration', () => {
 
 describe('bad input fails synth with a clear error and leaves dist/ untouched', () => {
   const cases: Array<[string, StackConfig, RegExp]> = [
-    ['empty namespace', { namespace: '' }, /^StackConfig: invalid namespace "": a DNS-1123 label/],
+    ['empty namespace', { namespace: '' }, /^\[dev\] StackConfig: invalid namespace "": a DNS-1123 label/],
     ['negative retention', { prometheus: { retention: Duration.days(-1) } }, /prometheus\/prometheus: invalid retention .*at least 2h/],
     ['storage size that is not a quantity', { prometheus: { storageSize: '50 gigs' } }, /invalid storageSize "50 gigs": a positive Kubernetes quantity/],
     ['retention size larger than the volume', { prometheus: { storageSize: '10Gi', retentionSize: '20GB' } }, /invalid retentionSize "20GB": less than storageSize \(10Gi\)/],
