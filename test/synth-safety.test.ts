@@ -140,6 +140,13 @@ const viaMain: Array<[string, (root: string) => Record<string, string>, RegExp[]
 // Cases given absolute folders: synthAll in this process, its failure printed as main.ts prints it.
 // [name, prepares the copy (root) and its parent (tmp), returns synthAll's options and the
 //  environment variables to set, and the folders besides the copy to compare; the expected stderr]
+/** `config` with `field` replaced by a getter that fails as a bug in the code would (a TypeError). */
+function brokenGetter<T extends object>(config: T, field: string): T {
+  const copy = { ...config };
+  Object.defineProperty(copy, field, { enumerable: true, get: () => (undefined as unknown as string[]).length });
+  return copy;
+}
+
 interface InProcess {
   options: { outdir?: string; runbooksDir?: string; environments?: Record<string, StackConfig> };
   env?: Record<string, string>;
@@ -235,10 +242,11 @@ const inProcess: Array<[string, (root: string, tmp: string) => InProcess, (root:
     'synth failed: environments.qa: invalid environment "staging": "qa", the name it is listed under',
     `${root}/dist/ and ${root}/docs/runbooks/ were left as they were.`,
   ]],
+  // A programming error, not a bad value (those are ConfigErrors): a setting whose getter throws.
   ['a TypeError while building staging', (root) => ({
-    options: { outdir: `${root}/dist`, runbooksDir: `${root}/docs/runbooks`, environments: { ...allEnvironments(), staging: { ...allEnvironments().staging, watchedNamespaces: 5 as any } } },
+    options: { outdir: `${root}/dist`, runbooksDir: `${root}/docs/runbooks`, environments: { ...allEnvironments(), staging: brokenGetter(allEnvironments().staging, 'watchedNamespaces') } },
   }), (root) => [
-    /^synth failed: \[staging\] TypeError: .* is not iterable \(at lib\/stack\.ts:\d+:\d+\)$/,
+    /^synth failed: \[staging\] TypeError: Cannot read properties of undefined \(reading 'length'\) \(at test\/synth-safety\.test\.ts:\d+:\d+\)$/,
     `${root}/dist/ and ${root}/docs/runbooks/ were left as they were.`,
   ]],
 ];

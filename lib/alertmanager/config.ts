@@ -157,6 +157,8 @@ function resolve(props: AlertmanagerConfigProps, where: string) {
       repeatInterval: given?.repeatInterval ?? DEFAULT_TIMINGS[key].repeatInterval,
     };
   }
+  // Shape first: synth transpiles without type checking, so `to: null` reaches here.
+  if (props.email) check(Array.isArray(props.email.to), where, 'email.to', props.email.to, 'a list of email addresses');
   const email = props.email && props.email.to.length > 0 ? props.email : undefined;
   if (props.email) {
     checkKeys(where, 'email', props.email, EMAIL_KEYS);

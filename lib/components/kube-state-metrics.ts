@@ -58,6 +58,8 @@ export class KubeStateMetrics extends Construct {
     const where = this.node.path;
     const ns = props.namespace;
     const image = props.image ?? KUBE_STATE_METRICS_DEFAULTS.image;
+    check(props.resources === undefined || Array.isArray(props.resources), where, 'resources', props.resources,
+      `a list of resources among ${Object.keys(RESOURCE_GROUPS).join(', ')}`);
     const exported = [...(props.resources ?? KUBE_STATE_METRICS_DEFAULTS.resources)].sort();
     const podLabels = props.podLabels ?? KUBE_STATE_METRICS_DEFAULTS.podLabels;
     checkKeys(where, props, KUBE_STATE_METRICS_KEYS);
