@@ -227,8 +227,9 @@ function expectReadable(objects: K8sObject[], w: Workload, c: any, file: string,
     expect([where, kind, rest]).toEqual([where, 'file', '']);
     return;
   }
-  const keys = volumeKeys(objects, w.namespace, volume);
-  if (!keys) return; // emptyDir or a claim: written at run time
+  // Everything checked here is configuration, present at start: an emptyDir or a claim is empty then.
+  const keys = volumeKeys(objects, w.namespace, volume)!;
+  expect([where, volume.name, keys !== undefined]).toEqual([where, volume.name, true]);
   if (kind === 'dir') {
     expect([where, rest, keys.length > 0]).toEqual([where, '', true]);
   } else if (kind === 'glob') {
