@@ -14,7 +14,7 @@
  * the spike has left their window, which this test does not wait for; resolution is proven on
  * LowNFTMintingRate, PostgreSQLDown and ServiceDown.
  */
-import { LocalStack, Notification, TEST_TIMINGS, waitFor } from '../lib/demo';
+import { LocalStack, Notification, TEST_TIMINGS, sleep, waitFor } from '../lib/demo';
 import { dashboardQueries, substituteGrafana } from '../lib/dashboards/queries';
 import { APP_JOB } from '../lib/components/prometheus-config';
 import { ruleGroups } from '../rules';
@@ -30,15 +30,32 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** Waits until `alertname` has reached every place in `where` with `status`; returns those notifications. */
+/**
+ * Index into the receiver's log where the current scenario began: a notification counts for a
+ * scenario only if it arrived after the switch to it, never one left over from an earlier step.
+ */
+let since = 0;
+
+/** Switches the demo exporter's scenario and starts counting notifications from now. */
+function switchTo(scenario: Parameters<LocalStack['exporter']['setScenario']>[0]): void {
+  since = stack.receiver.received.length;
+  stack.exporter.setScenario(scenario);
+}
+
+/** Notifications about `alertname` (optionally of one status) that arrived since the last switch. */
+function sinceSwitch(alertname: string, status?: Notification['status']): Notification[] {
+  return stack.receiver.received.slice(since).filter((n) => n.labels.alertname === alertname && (!status || n.status === status));
+}
+
+/** Waits until `alertname` has reached every place in `where` with `status` since the last switch; returns those notifications. */
 async function notified(alertname: string, status: Notification['status'], where: string[], timeoutMs = 20000): Promise<Notification[]> {
   const place = (n: Notification): string => n.channel ?? n.via;
   return waitFor(`${alertname} ${status} at ${where.join(', ')}`, async () => {
-    const got = stack.receiver.about(alertname, status);
+    const got = sinceSwitch(alertname, status);
     return where.every((w) => got.some((n) => place(n) === w)) ? got : undefined;
   }, timeoutMs).catch((err: Error) => {
-    const seen = stack.receiver.received.map((n) => `${n.via} ${n.channel ?? ''} ${n.status} ${n.title}`);
-    throw new Error(`${err.message}\nreceived:\n${seen.join('\n')}`);
+    const seen = stack.receiver.received.slice(since).map((n) => `${n.via} ${n.channel ?? ''} ${n.status} ${n.title}`);
+    throw new Error(`${err.message}\nreceived since the switch:\n${seen.join('\n')}`);
   });
 }
 
@@ -81,17 +98,32 @@ describe('minting stopped', () => {
   });
 
   test('switching back to healthy resolves it at the same channels', async () => {
-    stack.exporter.setScenario('healthy');
+    switchTo('healthy');
     await notified('LowNFTMintingRate', 'resolved', ['#knowton-alerts', '#knowton-warnings']);
   });
 });
 
 describe('healthy', () => {
-  test('nothing fires but the Watchdog, which reaches the heartbeat URL only', async () => {
+  test('nothing fires but the Watchdog, over a window of several evaluations, and it reaches the heartbeat URL only', async () => {
+    // First the previous scenario's alerts resolve; then it must hold at every sample of a window
+    // of five evaluation intervals, so an alert that flaps cannot pass on one quiet instant.
     await waitFor('only the Watchdog to fire', async () => ((await firing()).join() === 'Watchdog' ? true : undefined), 10000).catch(async (err: Error) => {
       throw new Error(`${err.message}: firing ${(await firing()).join(', ')}`);
     });
-    const beats = await notified('Watchdog', 'firing', ['heartbeat']);
+    const samples: string[] = [];
+    const end = Date.now() + stack.interval.times(5).toMillis();
+    while (Date.now() < end) {
+      samples.push((await firing()).join());
+      await sleep(stack.interval.toMillis() / 4);
+    }
+    expect(samples.length).toBeGreaterThanOrEqual(10);
+    expect(samples.filter((f) => f !== 'Watchdog')).toEqual([]);
+    // The Watchdog fires whatever the scenario, and is re-sent only every heartbeat interval (a
+    // minute), so its notifications count from the start of the stack, not from the last switch.
+    const beats = await waitFor('the Watchdog at the heartbeat URL', async () => {
+      const got = stack.receiver.about('Watchdog', 'firing');
+      return got.length > 0 ? got : undefined;
+    });
     expect(beats.every((n) => n.via === 'heartbeat')).toBe(true);
   });
 
@@ -114,7 +146,7 @@ describe('healthy', () => {
 
 describe('database down', () => {
   test('PostgreSQLDown pages PagerDuty and reaches #knowton-alerts and #knowton-critical with its labels', async () => {
-    stack.exporter.setScenario('database-down');
+    switchTo('database-down');
     const got = await notified('PostgreSQLDown', 'firing', ['#knowton-alerts', '#knowton-critical', 'pagerduty']);
     for (const n of got) {
       expect(n.labels).toMatchObject({ alertname: 'PostgreSQLDown', severity: 'critical', job: 'postgres-exporter', namespace: 'knowton-dev', environment: 'dev' });
@@ -130,7 +162,7 @@ describe('database down', () => {
   });
 
   test('switching back to healthy resolves PostgreSQLDown everywhere it was sent', async () => {
-    stack.exporter.setScenario('healthy');
+    switchTo('healthy');
     const got = await notified('PostgreSQLDown', 'resolved', ['#knowton-alerts', '#knowton-critical', 'pagerduty']);
     expect(got.find((n) => n.via === 'pagerduty')!.body).toMatchObject({ event_action: 'resolve' });
   });
@@ -138,30 +170,30 @@ describe('database down', () => {
 
 describe('service down', () => {
   test('ServiceDown pages for the ai-service, with its pod, in #knowton-critical and PagerDuty', async () => {
-    stack.exporter.setScenario('service-down');
+    switchTo('service-down');
     const got = await notified('ServiceDown', 'firing', ['#knowton-alerts', '#knowton-critical', 'pagerduty']);
     for (const n of got) {
       expect(n.labels).toMatchObject({ alertname: 'ServiceDown', severity: 'critical', service: 'ai-service', job: 'knowton-ai-service', namespace: 'knowton-dev' });
       expect(n.labels.pod).toMatch(/^ai-service-/);
     }
-    expect(stack.receiver.about('ServiceDown').filter((n) => n.labels.service !== 'ai-service')).toEqual([]);
+    expect(sinceSwitch('ServiceDown').filter((n) => n.labels.service !== 'ai-service')).toEqual([]);
   });
 
   test('it resolves once the pod answers again', async () => {
-    stack.exporter.setScenario('healthy');
+    switchTo('healthy');
     await notified('ServiceDown', 'resolved', ['#knowton-alerts', '#knowton-critical', 'pagerduty']);
   });
 });
 
 test('error spike: HighErrorRate fires for the backend only, in #knowton-warnings', async () => {
-  stack.exporter.setScenario('error-spike');
+  switchTo('error-spike');
   const got = await notified('HighErrorRate', 'firing', ['#knowton-alerts', '#knowton-warnings']);
   for (const n of got) expect(n.labels).toMatchObject({ alertname: 'HighErrorRate', severity: 'warning', service: 'backend' });
-  expect(stack.receiver.about('HighErrorRate').filter((n) => n.labels.service !== 'backend')).toEqual([]);
+  expect(sinceSwitch('HighErrorRate').filter((n) => n.labels.service !== 'backend')).toEqual([]);
 }, 30000);
 
 test('slow responses: HighResponseTime fires for the backend, in #knowton-warnings', async () => {
-  stack.exporter.setScenario('slow-responses');
+  switchTo('slow-responses');
   const got = await notified('HighResponseTime', 'firing', ['#knowton-alerts', '#knowton-warnings']);
   for (const n of got) expect(n.labels).toMatchObject({ alertname: 'HighResponseTime', severity: 'warning', service: 'backend' });
 }, 30000);

@@ -225,6 +225,9 @@ describe('bad input fails synth with a clear error and leaves dist/ untouched', 
     ['scrape interval beyond the staleness window', { prometheus: { scrapeInterval: Duration.minutes(10), evaluationInterval: Duration.minutes(10) } }, /invalid scrapeInterval "10m"/],
     ['scrape timeout over the interval', { prometheus: { scrapeTimeout: Duration.seconds(20) } }, /invalid scrapeTimeout "20s": between 1s and scrapeInterval \(15s\)/],
     ['an unpinned image', { prometheus: { image: 'quay.io/prometheus/prometheus:latest' } }, /invalid image "quay.io\/prometheus\/prometheus:latest": an image pinned/],
+    // Found by mutation testing: nothing named postgres-exporter's fields in its errors.
+    ['an unpinned postgres-exporter image', { postgresExporter: { image: 'quay.io/prometheuscommunity/postgres-exporter:latest' } }, /postgres-exporter\/postgres-exporter: invalid image "quay.io\/prometheuscommunity\/postgres-exporter:latest": an image pinned/],
+    ['a DSN Secret name that is no DNS label', { postgresExporter: { dsnSecretName: 'Postgres_DSN' } }, /postgres-exporter\/postgres-exporter: invalid dsnSecretName "Postgres_DSN": a DNS-1123 label/],
     ['a kube-state-metrics resource it cannot export', { kubeStateMetrics: { resources: ['pods', 'secrets'] } }, /kube-state-metrics\/kube-state-metrics: invalid resources "secrets": one of/],
   ];
 
