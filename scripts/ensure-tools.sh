@@ -28,6 +28,10 @@ if [ "${KNOWTON_INSTALL_TOOLS:-auto}" != never ] && [ "$EUID" -eq 0 ] && command
   echo "ensure-tools: installing ${missing_pkgs[*]} (for ${missing_tools[*]})" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >&2 && apt-get install -y -qq --no-install-recommends "${missing_pkgs[@]}" >&2
+  # Where an init system runs, the packages just installed start their own daemons; the tests start theirs.
+  for svc in prometheus prometheus-alertmanager; do
+    [[ " ${missing_pkgs[*]} " == *" $svc "* ]] && pkill -x "$svc" 2>/dev/null
+  done
   check
   [ ${#missing_tools[@]} -eq 0 ] && exit 0
 fi
