@@ -55,6 +55,8 @@ beforeAll(async () => {
   configProps = {
     configDir: dir,
     secretsDir: secrets,
+    // The legacy webhook that honours `channel`: one stand-in URL sees every channel (test/slack-modes.e2e.test.ts has the others).
+    slackMode: 'single-webhook',
     pagerdutyUrl: `${hook}/pagerduty`,
     heartbeatUrl: `${hook}/heartbeat`,
     timings: { critical: fast, warning: fast, info: fast, default: fast },

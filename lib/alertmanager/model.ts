@@ -56,8 +56,12 @@ export interface SlackNotifier {
   readonly kind: 'slack';
   /** `#channel`; only honoured by webhooks allowed to post to several channels. */
   readonly channel: string;
-  /** File holding the incoming-webhook URL (a mounted Secret key). */
-  readonly apiUrlFile: string;
+  /** File holding the incoming-webhook URL (a mounted Secret key); exactly one of apiUrlFile and apiUrl. */
+  readonly apiUrlFile?: string;
+  /** URL posted to: Slack's chat.postMessage for a bot token. */
+  readonly apiUrl?: string;
+  /** File holding a token sent as `Authorization: Bearer` (the bot token); only with apiUrl. */
+  readonly bearerTokenFile?: string;
 }
 
 export interface PagerdutyNotifier {
@@ -207,12 +211,22 @@ function renderNotifier(where: string, field: string, n: Notifier): [string, Rec
         n.channel,
         'a Slack channel: # then 1-80 lowercase letters, digits, ., _ or -',
       );
-      checkFile(where, `${field}.apiUrlFile`, n.apiUrlFile);
+      check((n.apiUrl === undefined) !== (n.apiUrlFile === undefined), where, field, n, 'exactly one of apiUrl and apiUrlFile');
+      if (n.apiUrlFile !== undefined) checkFile(where, `${field}.apiUrlFile`, n.apiUrlFile);
+      if (n.apiUrl !== undefined) checkHttpUrl(where, `${field}.apiUrl`, n.apiUrl);
+      if (n.bearerTokenFile !== undefined) {
+        // A token sent to a webhook URL would leak it to whoever holds that URL's host.
+        check(n.apiUrl !== undefined, where, `${field}.bearerTokenFile`, n.bearerTokenFile, 'unset unless apiUrl is set (a bot token goes to the Web API only)');
+        checkFile(where, `${field}.bearerTokenFile`, n.bearerTokenFile);
+      }
       return [
         'slack_configs',
         {
           send_resolved: true,
-          api_url_file: n.apiUrlFile,
+          ...(n.apiUrlFile !== undefined ? { api_url_file: n.apiUrlFile } : { api_url: n.apiUrl }),
+          ...(n.bearerTokenFile !== undefined
+            ? { http_config: { authorization: { type: 'Bearer', credentials_file: n.bearerTokenFile } } }
+            : {}),
           channel: n.channel,
           color: '{{ if eq .Status "firing" }}danger{{ else }}good{{ end }}',
           title: `{{ template "${TEMPLATE.title}" . }}`,
