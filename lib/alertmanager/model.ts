@@ -243,12 +243,24 @@ function renderNotifier(where: string, field: string, n: Notifier): [string, Rec
       if (n.url !== undefined) pd.url = n.url;
       Object.assign(pd, {
         description: `{{ template "${TEMPLATE.title}" . }}`,
+        severity: `{{ template "${TEMPLATE.pagerdutySeverity}" . }}`,
+        // The rule's labels: the part of the platform, the rule group's category, the kind of event.
+        component: '{{ .CommonLabels.component }}',
+        group: '{{ .CommonLabels.category }}',
+        class: '{{ .CommonLabels.alertname }}',
         // Merged with Alertmanager's default details (firing, resolved, num_firing, num_resolved).
         details: {
           summary: '{{ .CommonAnnotations.summary }}',
           runbook_url: '{{ .CommonAnnotations.runbook_url }}',
+          dashboard_url: `{{ template "${TEMPLATE.groupDashboardUrl}" . }}`,
           silence_url: `{{ template "${TEMPLATE.silenceUrl}" . }}`,
         },
+        // Buttons on the incident; the runbook's href falls back to the alert list for an alert without one.
+        links: [
+          { href: `{{ or .CommonAnnotations.runbook_url (printf "%s/#/alerts" .ExternalURL) }}`, text: 'Runbook' },
+          { href: `{{ template "${TEMPLATE.groupDashboardUrl}" . }}`, text: 'Dashboard' },
+          { href: `{{ template "${TEMPLATE.silenceUrl}" . }}`, text: 'Silence' },
+        ],
       });
       return ['pagerduty_configs', pd];
     }
