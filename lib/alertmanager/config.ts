@@ -5,7 +5,7 @@
  */
 import { Duration } from '../units';
 import { check, checkDuration, keysOf } from '../validate';
-import { AlertmanagerModel, checkEmail, checkHttpUrl, eq, InhibitRule, matchesRegex, Receiver, Route, RouteTimings } from './model';
+import { AlertmanagerModel, checkEmail, checkHttpUrl, eq, InhibitRule, matchesRegex, Receiver, Route, RouteTimings, TimeInterval } from './model';
 
 /** The severities alert rules may carry, most urgent first. */
 export const SEVERITIES = ['critical', 'warning', 'info'] as const;
@@ -147,6 +147,14 @@ export interface AlertmanagerConfigProps {
   readonly timings?: Partial<Record<Severity | 'default', Partial<RouteTimings>>>;
   /** Receivers per severity, in notification order, overriding the defaults built from the options above (see RECEIVER for names). @default critical: slack-alerts, slack-critical, pagerduty, email-critical; warning: slack-alerts, slack-warnings; info: slack-alerts, slack-info */
   readonly routing?: Partial<Record<Severity, readonly string[]>>;
+  /** Named time intervals (Alertmanager `time_intervals`), e.g. `{ 'outside-business-hours': [{ weekdays: ['saturday:sunday'] }] }`. @default none */
+  readonly timeIntervals?: Readonly<Record<string, readonly TimeInterval[]>>;
+  /**
+   * Time intervals during which a severity's notifications are held back, by severity: every receiver of that
+   * severity is muted then (alerts still firing afterwards are sent when the interval ends). Never the
+   * Watchdog's heartbeat, which has no severity to name. @default none
+   */
+  readonly muteTimeIntervals?: Partial<Record<Severity, readonly string[]>>;
   /** Alerts without endsAt count as resolved after this long without an update. @default Duration.minutes(5) */
   readonly resolveTimeout?: Duration;
   /** Directory where the receivers Secret is mounted. @default DEFAULT_SECRETS_DIR (/etc/alertmanager/secrets) */
@@ -157,8 +165,9 @@ export interface AlertmanagerConfigProps {
 
 export const ALERTMANAGER_CONFIG_KEYS = keysOf<AlertmanagerConfigProps>()([
   'slackMode', 'slackApiUrl', 'slackChannels', 'pagerduty', 'pagerdutyUrl', 'email', 'heartbeatUrl', 'heartbeatInterval', 'groupBy', 'timings', 'routing',
-  'resolveTimeout', 'secretsDir', 'configDir',
+  'resolveTimeout', 'secretsDir', 'configDir', 'timeIntervals', 'muteTimeIntervals',
 ]);
+export const TIME_INTERVAL_KEYS = keysOf<TimeInterval>()(['times', 'weekdays', 'daysOfMonth', 'months', 'years', 'location']);
 export const EMAIL_KEYS = keysOf<EmailProps>()(['to', 'from', 'smarthost', 'authUsername', 'requireTls']);
 export const SLACK_CHANNEL_KEYS = keysOf<SlackChannels>()(['all', 'critical', 'warning', 'info']);
 export const ROUTE_TIMINGS_KEYS = keysOf<RouteTimings>()(['groupWait', 'groupInterval', 'repeatInterval']);
@@ -174,6 +183,10 @@ function resolve(props: AlertmanagerConfigProps, where: string) {
   checkKeys(where, 'slackChannels', props.slackChannels, Object.keys(DEFAULT_SLACK_CHANNELS));
   checkKeys(where, 'timings', props.timings, [...SEVERITIES, 'default']);
   checkKeys(where, 'routing', props.routing, SEVERITIES);
+  checkKeys(where, 'muteTimeIntervals', props.muteTimeIntervals, SEVERITIES);
+  for (const [name, list] of Object.entries(props.timeIntervals ?? {})) {
+    (Array.isArray(list) ? list : []).forEach((t, i) => checkKeys(where, `timeIntervals.${name}[${i}]`, t, TIME_INTERVAL_KEYS));
+  }
   const channels: SlackChannels = { ...DEFAULT_SLACK_CHANNELS, ...props.slackChannels };
   const slackMode = props.slackMode ?? 'webhook-per-channel';
   check(SLACK_MODES.includes(slackMode), where, 'slackMode', slackMode, `one of ${SLACK_MODES.join(', ')}`);
@@ -252,6 +265,8 @@ function resolve(props: AlertmanagerConfigProps, where: string) {
     resolveTimeout: props.resolveTimeout ?? Duration.minutes(5),
     secretsDir,
     configDir,
+    timeIntervals: props.timeIntervals,
+    muteTimeIntervals: props.muteTimeIntervals ?? {},
   };
 }
 
@@ -331,12 +346,14 @@ export function buildAlertmanagerModel(props: AlertmanagerConfigProps, where: st
   // so one alert reaches #knowton-alerts and its severity's destinations with that severity's timings.
   const severityRoute = (sev: Severity): Route => {
     const list = p.routing[sev];
+    // On the routes that notify: Alertmanager does not pass mute_time_intervals down to child routes.
+    const mute = p.muteTimeIntervals[sev]?.length ? { muteTimeIntervals: p.muteTimeIntervals[sev] } : {};
     return {
       matchers: [eq('severity', sev)],
       timings: p.timings[sev],
       ...(list.length === 1
-        ? { receiver: list[0] }
-        : { routes: list.map((receiver, i) => ({ receiver, continue: i < list.length - 1 })) }),
+        ? { receiver: list[0], ...mute }
+        : { routes: list.map((receiver, i) => ({ receiver, continue: i < list.length - 1, ...mute })) }),
     };
   };
   return {
@@ -351,6 +368,7 @@ export function buildAlertmanagerModel(props: AlertmanagerConfigProps, where: st
     },
     receivers,
     inhibitRules: INHIBIT_RULES,
+    timeIntervals: p.timeIntervals,
   };
 }
 
