@@ -11,7 +11,7 @@ import { NODE_EXPORTER_KEYS, NodeExporterProps } from './components/node-exporte
 import { POSTGRES_EXPORTER_KEYS, PostgresExporterProps } from './components/postgres-exporter';
 import { PROMETHEUS_KEYS, PrometheusProps, REMOTE_WRITE_KEYS } from './components/prometheus';
 import { RESOURCE_SPEC_KEYS } from './components/common';
-import { EMAIL_KEYS, ROUTE_TIMINGS_KEYS, SEVERITIES, SLACK_CHANNEL_KEYS } from './alertmanager/config';
+import { EMAIL_KEYS, ROUTE_TIMINGS_KEYS, SEVERITIES, SLACK_CHANNEL_KEYS, TIME_INTERVAL_KEYS } from './alertmanager/config';
 
 import type { NamespaceMode, PodSecurityLevel } from './components/namespace';
 import { ALERT_OVERRIDE_KEYS, AlertOverride } from './alerting/rule';
@@ -152,6 +152,10 @@ export function checkStackConfig(config: StackConfig): void {
     checkKeys(at('alertmanager.email'), am.email, EMAIL_KEYS);
     checkKeys(at('alertmanager.slackChannels'), am.slackChannels, SLACK_CHANNEL_KEYS);
     checkKeys(at('alertmanager.routing'), am.routing, SEVERITIES);
+    checkKeys(at('alertmanager.muteTimeIntervals'), am.muteTimeIntervals, SEVERITIES);
+    for (const [name, list] of Object.entries(am.timeIntervals ?? {})) {
+      (Array.isArray(list) ? list : []).forEach((t, i) => checkKeys(at(`alertmanager.timeIntervals.${name}[${i}]`), t, TIME_INTERVAL_KEYS));
+    }
     checkKeys(at('alertmanager.timings'), am.timings, [...SEVERITIES, 'default']);
     for (const [sev, t] of Object.entries(am.timings ?? {})) checkKeys(at(`alertmanager.timings.${sev}`), t, ROUTE_TIMINGS_KEYS);
   }
@@ -198,8 +202,18 @@ export const ENVIRONMENTS: Readonly<Record<string, StackConfig>> = {
     namespace: 'knowton-staging',
     ingress: { domain: 'staging.knowton.io' },
     prometheus: { storageSize: '100Gi', retentionSize: '90GB' },
-    // Nobody is paged for staging: its alerts go to Slack only.
-    alertmanager: { pagerduty: false },
+    alertmanager: {
+      // Nobody is paged for staging: its alerts go to Slack only.
+      pagerduty: false,
+      // Testers work office hours (UTC): warnings and info wait for the next working day, critical alerts do not.
+      timeIntervals: {
+        'outside-business-hours': [
+          { weekdays: ['saturday', 'sunday'] },
+          { weekdays: ['monday:friday'], times: [{ start: '00:00', end: '08:00' }, { start: '18:00', end: '24:00' }] },
+        ],
+      },
+      muteTimeIntervals: { warning: ['outside-business-hours'], info: ['outside-business-hours'] },
+    },
     // Staging has testers, not users: only a staging nobody uses at all is worth a warning.
     alerts: { NoActiveUsers: { threshold: count(1) } },
   },

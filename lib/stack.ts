@@ -15,6 +15,7 @@ import { catalogWithRecordings, checkRuleConditions, RuleGroup, renderRuleFile, 
 import { checkDashboards } from './dashboards/validate';
 import { ruleGroups } from '../rules';
 import { dashboards } from '../dashboards';
+import { alertPanelLinks, dashboardUrl } from './alerting/dashboard-links';
 
 /**
  * The whole monitoring stack. Each component is its own Chart, so it lands in its own file of dist/
@@ -111,7 +112,10 @@ export class MonitoringStack {
     this.ruleGroups = groups.map((g) => g.mapAlerts((a) => (overrides[a.name] ? a.with('StackConfig', overrides[a.name]) : a)));
     // Units first: a threshold in the wrong dimension cannot even be rendered meaningfully.
     checkRuleConditions(this.ruleGroups);
-    const ruleFiles = Object.fromEntries(this.ruleGroups.map((g) => [g.fileName, renderRuleFile(g)]));
+    // Every alert links to the panel that shows it, found in the dashboards Grafana will serve.
+    const dashboardModels = dashboards(this.ruleGroups);
+    const dashboardUrls = new Map([...alertPanelLinks(this.ruleGroups, dashboardModels)].map(([name, link]) => [name, dashboardUrl(ingress.urls.grafana, link)]));
+    const ruleFiles = Object.fromEntries(this.ruleGroups.map((g) => [g.fileName, renderRuleFile(g, { dashboardUrls })]));
 
     const watched = [...new Set([namespace, ...(config.watchedNamespaces ?? [])])];
     this.prometheus = new Prometheus(chart('prometheus'), 'prometheus', {
@@ -133,7 +137,6 @@ export class MonitoringStack {
 
     // Dashboards get the rules' checks too: syntax, catalog metrics and labels, with Grafana's macros
     // substituted as Grafana does ($__rate_interval is at least four scrape intervals).
-    const dashboardModels = dashboards(this.ruleGroups);
     checkDashboards(dashboardModels, {
       catalog: catalogWithRecordings(this.ruleGroups).catalog,
       rateInterval: this.prometheus.scrapeInterval.times(4),

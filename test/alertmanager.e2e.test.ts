@@ -14,6 +14,7 @@ import * as path from 'path';
 import { AddressInfo } from 'net';
 import { AlertmanagerConfigProps, alertmanagerConfigFiles, SECRET_KEYS } from '../lib/alertmanager';
 import { Duration } from '../lib/units';
+import { SmtpStandIn } from '../lib/demo/smtp';
 import { Server, freePort, sleep, tempDir, waitFor } from './helpers';
 
 interface Received {
@@ -28,6 +29,9 @@ let amUrl: string;
 let amArgs: string[];
 let configDir: string;
 let configProps: AlertmanagerConfigProps;
+let smtp: SmtpStandIn;
+/** When the alerts were posted: their startsAt, which the dashboard links' time range is built around. */
+let postedAt: number;
 
 const fast = { groupWait: Duration.seconds(1) };
 
@@ -45,6 +49,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
 
+  smtp = await SmtpStandIn.start();
   const dir = tempDir('knowton-am-e2e-');
   const secrets = path.join(dir, 'secrets');
   fs.mkdirSync(secrets);
@@ -55,8 +60,12 @@ beforeAll(async () => {
   configProps = {
     configDir: dir,
     secretsDir: secrets,
+    // The legacy webhook that honours `channel`: one stand-in URL sees every channel (test/slack-modes.e2e.test.ts has the others).
+    slackMode: 'single-webhook',
     pagerdutyUrl: `${hook}/pagerduty`,
     heartbeatUrl: `${hook}/heartbeat`,
+    // Critical alerts also by email, to the SMTP stand-in (no TLS, no auth there).
+    email: { to: ['oncall@knowton.io'], from: 'alertmanager@knowton.io', smarthost: smtp.address, requireTls: false },
     timings: { critical: fast, warning: fast, info: fast, default: fast },
   };
   writeConfig(configProps);
@@ -74,13 +83,19 @@ beforeAll(async () => {
   await startAlertmanager();
 
   const alert = (labels: Record<string, string>) => ({
-    labels,
+    // The labels the rules add; only on the critical ones, so the other silence links stay short.
+    labels: labels.severity === 'critical' ? { component: 'backend', category: 'service-health', ...labels } : labels,
     annotations: {
       summary: `${labels.alertname} on ${labels.service ?? 'the platform'}`,
       description: `test alert ${labels.alertname}/${labels.instance ?? ''}`,
       runbook_url: `https://runbooks.knowton.io/${labels.alertname}`,
+      // As the rules carry it (lib/alerting/dashboard-links.ts); the LowNFTMintingRate one has none.
+      ...(labels.alertname === 'LowNFTMintingRate' || labels.alertname === 'Watchdog'
+        ? {}
+        : { dashboard_url: `https://grafana.knowton.io/d/knowton-service-health?orgId=1&viewPanel=10&var-service=${labels.service}&from=now-1h&to=now` }),
     },
   });
+  postedAt = Date.now();
   // One batch, so the inhibiting critical and the warning it mutes are both there at the first flush.
   const res = await fetch(`${amUrl}/api/v2/alerts`, {
     method: 'POST',
@@ -102,14 +117,15 @@ beforeAll(async () => {
   expect(res.status).toBe(200);
   // Everything expected has arrived (slack: 8, pagerduty: 2, heartbeat: 1), then a quiet period in
   // which anything not muted would still show up.
-  await waitFor('the notifications', async () => (received.length >= 11 ? true : undefined), 10000)
-    .catch((err) => { throw new Error(`${err.message}\nreceived: ${JSON.stringify(received, null, 1)}\n${am.log()}`); });
+  await waitFor('the notifications', async () => (received.length >= 11 && smtp.mails.length >= 2 ? true : undefined), 10000)
+    .catch((err) => { throw new Error(`${err.message}\nreceived: ${JSON.stringify(received, null, 1)}\nmails: ${smtp.mails.length}\n${am.log()}`); });
   await sleep(2500);
 }, 30000);
 
 afterAll(async () => {
   await am?.stop();
   await new Promise((r) => receiver?.close(r));
+  await smtp?.stop();
 });
 
 function writeConfig(props: AlertmanagerConfigProps): void {
@@ -170,13 +186,27 @@ test('inhibition: the warning muted by a firing critical of the same alertname a
   return expect(silenced).resolves.toEqual({ critical: 'active', warning: 'suppressed' });
 });
 
-test('messages carry summary, description, runbook and a silence link to this Alertmanager', () => {
+/** The `from` and `to` of a dashboard link, checked to be an hour either side of when the alerts were posted. */
+function expectRangeAroundPost(link: string): void {
+  const q = new URL(link).searchParams;
+  const from = Number(q.get('from'));
+  const to = Number(q.get('to'));
+  expect(to - from).toBe(2 * 3600_000);
+  expect(Math.abs(from + 3600_000 - postedAt)).toBeLessThan(5000);
+}
+
+test('messages carry summary, description, runbook, the dashboard panel around the alert and a silence link to this Alertmanager', () => {
   const msg = received.find((r) => r.body.channel === '#knowton-warnings')!;
-  expect(msg.body.attachments[0].text).toBe([
+  const text: string = msg.body.attachments[0].text;
+  const dashboard = /^Dashboard: (\S+)$/m.exec(text)?.[1] ?? '';
+  expect(dashboard).toMatch(/^https:\/\/grafana\.knowton\.io\/d\/knowton-service-health\?orgId=1&viewPanel=10&var-service=ai-service&from=\d{13}&to=\d{13}$/);
+  expectRangeAroundPost(dashboard);
+  expect(text).toBe([
     '*HighErrorRate* firing, severity warning, service ai-service',
     'Summary: HighErrorRate on ai-service',
     'Description: test alert HighErrorRate/',
     'Runbook: https://runbooks.knowton.io/HighErrorRate',
+    `Dashboard: ${dashboard}`,
     '',
     `Silence: ${amUrl}/#/silences/new?filter=%7Balertname%3D%22HighErrorRate%22%2Cservice%3D%22ai-service%22%2Cseverity%3D%22warning%22%7D`,
   ].join('\n'));
@@ -193,6 +223,33 @@ test('critical alerts page PagerDuty with the routing key from the Secret file',
     expect(e).toMatchObject({ routing_key: 'pd-routing-key-0123456789abcdef', event_action: 'trigger' });
     expect(e.payload.custom_details.silence_url).toMatch(new RegExp(`^${amUrl}/#/silences/new\\?filter=`));
   }
+});
+
+test('PagerDuty: severity, component, group and class from the labels; runbook, dashboard and silence as links', () => {
+  const e = received.find((r) => r.path === '/pagerduty' && r.body.payload.summary.includes('ServiceDown'))!.body;
+  expect(e.payload).toMatchObject({ severity: 'critical', component: 'backend', group: 'service-health', class: 'ServiceDown' });
+  expect(e.links.map((l: any) => l.text)).toEqual(['Runbook', 'Dashboard', 'Silence']);
+  expect(e.links[0].href).toBe('https://runbooks.knowton.io/ServiceDown');
+  expect(e.links[1].href).toMatch(/^https:\/\/grafana\.knowton\.io\/d\/knowton-service-health\?orgId=1&viewPanel=10&var-service=backend&from=\d{13}&to=\d{13}$/);
+  expectRangeAroundPost(e.links[1].href);
+  expect(e.links[2].href).toBe(e.payload.custom_details.silence_url);
+  expect(e.payload.custom_details.dashboard_url).toBe(e.links[1].href);
+});
+
+test('email: critical alerts reach the SMTP server with the [environment]-style subject and the Slack text, dashboard link included', () => {
+  const subjects = smtp.mails.map((m) => m.headers.subject).sort();
+  expect(subjects).toEqual(['[FIRING:1] HighErrorRate (backend) critical', '[FIRING:2] ServiceDown (backend) critical']);
+  const mail = smtp.mails.find((m) => m.headers.subject.includes('ServiceDown'))!;
+  expect(mail).toMatchObject({ from: 'alertmanager@knowton.io', to: ['oncall@knowton.io'] });
+  expect(mail.text).toContain('*ServiceDown* firing, severity critical, service backend, instance 10.0.0.1:3000');
+  const dashboard = /^Dashboard: (\S+)$/m.exec(mail.text)?.[1] ?? '';
+  expect(dashboard).toMatch(/^https:\/\/grafana\.knowton\.io\/d\/knowton-service-health\?orgId=1&viewPanel=10&var-service=backend&from=\d{13}&to=\d{13}$/);
+  expect(mail.text).toMatch(new RegExp(`Silence: ${amUrl}/#/silences/new\\?filter=`));
+});
+
+test('an alert without a dashboard_url gets no Dashboard line', () => {
+  const msg = received.find((r) => r.body.channel === '#knowton-info')!;
+  expect(msg.body.attachments[0].text).not.toContain('Dashboard');
 });
 
 test('the Watchdog goes to the heartbeat URL only', () => {

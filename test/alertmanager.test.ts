@@ -53,6 +53,8 @@ const VARIANTS: Record<string, AlertmanagerConfigProps> = {
   'email and heartbeat': { email: EMAIL, heartbeatUrl: 'https://hc-ping.com/0f1e2d3c' },
   'no PagerDuty': { pagerduty: false },
   'custom routing': { routing: { info: [RECEIVER.info] }, slackChannels: { info: '#knowton-fyi' } },
+  'Slack bot token': { slackMode: 'bot-token' },
+  'legacy single Slack webhook': { slackMode: 'single-webhook' },
 };
 
 describe('bad input is a clear error', () => {
@@ -61,6 +63,22 @@ describe('bad input is a clear error', () => {
       'an unknown severity among the ones the rules emit',
       () => routeTestCases({}, ['critical', 'page']),
       /^alertmanager: invalid severities\[1\] "page": one of critical, warning, info$/,
+    ],
+    [
+      'an unknown Slack mode',
+      () => renderAlertmanagerConfig({ slackMode: 'app-webhook' as any }),
+      /^alertmanager: invalid slackMode "app-webhook": one of webhook-per-channel, bot-token, single-webhook$/,
+    ],
+    [
+      'a Slack API URL for webhooks',
+      () => renderAlertmanagerConfig({ slackApiUrl: 'http://127.0.0.1:1/api' }),
+      /^alertmanager: invalid slackApiUrl "http:\/\/127.0.0.1:1\/api": unset unless slackMode is 'bot-token'/,
+    ],
+    [
+      'a bot token sent to a webhook URL',
+      () => renderModel({ resolveTimeout: Duration.minutes(5), templates: [], route: { receiver: 's' }, inhibitRules: [],
+        receivers: [{ name: 's', notifiers: [{ kind: 'slack', channel: '#a', apiUrlFile: '/s/hook', bearerTokenFile: '/s/token' }] }] }, 'am'),
+      /^am: invalid receivers\[0\]\.notifiers\[0\]\.bearerTokenFile "\/s\/token": unset unless apiUrl is set/,
     ],
     [
       'an unknown severity in routing',
@@ -245,7 +263,8 @@ describe('the rendered config', () => {
     const receivers = config.receivers as any[];
     const text = JSON.stringify(config);
     expect(text).not.toMatch(/hooks\.slack\.com|api_url"|routing_key"|auth_password"|service_key/);
-    expect(receivers.find((r) => r.name === 'slack-alerts').slack_configs[0].api_url_file).toBe('/etc/alertmanager/secrets/slack-webhook-url');
+    expect(receivers.find((r) => r.name === 'slack-alerts').slack_configs[0].api_url_file).toBe('/etc/alertmanager/secrets/slack-webhook-url-all');
+    expect(receivers.find((r) => r.name === 'slack-critical').slack_configs[0].api_url_file).toBe('/etc/alertmanager/secrets/slack-webhook-url-critical');
     expect(receivers.find((r) => r.name === 'pagerduty').pagerduty_configs[0].routing_key_file).toBe('/etc/alertmanager/secrets/pagerduty-routing-key');
     expect(receivers.find((r) => r.name === 'email-critical').email_configs[0]).toMatchObject({
       to: 'oncall@knowton.io, cto@knowton.io',
@@ -392,13 +411,16 @@ describe('the Alertmanager construct', () => {
   test('the Secret command lists the keys the config reads', () => {
     expect(receiversSecretCommand({ namespace: 'knowton-dev', email: EMAIL })).toBe([
       'kubectl create secret generic alertmanager-receivers -n knowton-dev \\',
-      '  --from-file=slack-webhook-url=./slack-webhook-url \\',
+      ...['all', 'critical', 'warning', 'info'].map((r) => `  --from-file=slack-webhook-url-${r}=./slack-webhook-url-${r} \\`),
       '  --from-file=heartbeat-url=./heartbeat-url \\',
       '  --from-file=pagerduty-routing-key=./pagerduty-routing-key \\',
       '  --from-file=smtp-password=./smtp-password',
     ].join('\n'));
-    expect(receiversSecretCommand({ namespace: 'knowton-prod', pagerduty: false, receiversSecretName: 'am', heartbeatUrl: 'http://127.0.0.1:1/hb' })).toBe(
+    expect(receiversSecretCommand({ namespace: 'knowton-prod', pagerduty: false, receiversSecretName: 'am', heartbeatUrl: 'http://127.0.0.1:1/hb', slackMode: 'single-webhook' })).toBe(
       'kubectl create secret generic am -n knowton-prod \\\n  --from-file=slack-webhook-url=./slack-webhook-url',
+    );
+    expect(receiversSecretCommand({ namespace: 'knowton-prod', pagerduty: false, receiversSecretName: 'am', heartbeatUrl: 'http://127.0.0.1:1/hb', slackMode: 'bot-token' })).toBe(
+      'kubectl create secret generic am -n knowton-prod \\\n  --from-file=slack-bot-token=./slack-bot-token',
     );
   });
 });

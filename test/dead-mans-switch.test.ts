@@ -14,7 +14,7 @@ import * as path from 'path';
 import { AddressInfo } from 'net';
 import { parse } from 'yaml';
 import { ENVIRONMENTS, allEnvironments } from '../lib/config';
-import { SECRET_KEYS } from '../lib/alertmanager';
+import { SECRET_KEYS, SLACK_CHANNEL_KEYS, slackChannelSecretKey } from '../lib/alertmanager';
 import { alertmanagerFiles, withUrlFilesAsUrls } from '../lib/demo/dist';
 import { synthesizeEnvironments } from '../lib/synth';
 import { MonitoringStack } from '../lib/stack';
@@ -78,7 +78,7 @@ describe('Debian 0.25, with url_file given as url', () => {
     fs.mkdirSync(secrets);
     // What the operator puts in the Secret: the heartbeat service's ping URL.
     fs.writeFileSync(path.join(secrets, SECRET_KEYS.heartbeatUrl), `${hook}/ping/2f9a1c`);
-    fs.writeFileSync(path.join(secrets, SECRET_KEYS.slackWebhookUrl), `${hook}/slack`);
+    for (const key of SLACK_CHANNEL_KEYS.map(slackChannelSecretKey)) fs.writeFileSync(path.join(secrets, key), `${hook}/slack`);
     fs.writeFileSync(path.join(secrets, SECRET_KEYS.pagerdutyRoutingKey), 'key');
     for (const [f, text] of Object.entries(alertmanagerFiles(objectsOf.dev))) {
       const local = text.split('/etc/alertmanager/config').join(dir).split('/etc/alertmanager/secrets').join(secrets);

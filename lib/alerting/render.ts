@@ -5,6 +5,8 @@ export const DEFAULT_RUNBOOK_BASE_URL = 'https://github.com/knowton/knowton-moni
 export interface RenderOptions {
   /** Where docs/runbooks is published; runbook_url is `<base>/<AlertName>.md`. @default DEFAULT_RUNBOOK_BASE_URL */
   readonly runbookBaseUrl?: string;
+  /** `dashboard_url` annotation by alert name (see dashboard-links.ts). @default none */
+  readonly dashboardUrls?: ReadonlyMap<string, string>;
 }
 
 export function runbookUrl(alert: AlertRule, base = DEFAULT_RUNBOOK_BASE_URL): string {
@@ -17,6 +19,7 @@ export function annotationsOf(alert: AlertRule, options: RenderOptions = {}): Re
     summary: alert.template(alert.summary),
     description: alert.template(alert.description),
     runbook_url: runbookUrl(alert, options.runbookBaseUrl),
+    ...(options.dashboardUrls?.has(alert.name) ? { dashboard_url: options.dashboardUrls.get(alert.name)! } : {}),
   };
 }
 

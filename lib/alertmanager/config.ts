@@ -5,7 +5,7 @@
  */
 import { Duration } from '../units';
 import { check, checkDuration, keysOf } from '../validate';
-import { AlertmanagerModel, checkEmail, checkHttpUrl, eq, InhibitRule, matchesRegex, Receiver, Route, RouteTimings } from './model';
+import { AlertmanagerModel, checkEmail, checkHttpUrl, eq, InhibitRule, matchesRegex, Receiver, Route, RouteTimings, TimeInterval } from './model';
 
 /** The severities alert rules may carry, most urgent first. */
 export const SEVERITIES = ['critical', 'warning', 'info'] as const;
@@ -28,12 +28,38 @@ export const RECEIVER = {
 
 /** Keys of the receivers Secret; each becomes a file under the secrets directory. */
 export const SECRET_KEYS = {
+  /** The one webhook of `slackMode: 'single-webhook'` (legacy webhooks that honour `channel`). */
   slackWebhookUrl: 'slack-webhook-url',
+  /** The bot token (`xoxb-...`) of `slackMode: 'bot-token'`. */
+  slackBotToken: 'slack-bot-token',
   pagerdutyRoutingKey: 'pagerduty-routing-key',
   smtpPassword: 'smtp-password',
   /** The dead man's switch's ping URL (it often is the credential itself, so it never appears in dist/). */
   heartbeatUrl: 'heartbeat-url',
 } as const;
+
+/** The Secret key of the webhook of one channel role in `slackMode: 'webhook-per-channel'`: `slack-webhook-url-critical`. */
+export function slackChannelSecretKey(role: keyof SlackChannels): string {
+  return `${SECRET_KEYS.slackWebhookUrl}-${role}`;
+}
+
+/**
+ * How Alertmanager posts to Slack.
+ * - `webhook-per-channel`: one incoming webhook per channel, each its own Secret key. What a new Slack app
+ *   offers (its webhooks post only to the channel they were created for), and a wrong or revoked webhook is
+ *   an HTTP error Alertmanager counts as a failed notification.
+ * - `bot-token`: one bot token (Secret key `slack-bot-token`, sent as `Authorization: Bearer` from
+ *   `http_config.authorization.credentials_file`) posting to every channel through `chat.postMessage`. The bot
+ *   must be in each channel (or have `chat:write.public`); Slack answers HTTP 200 with `ok: false` on such
+ *   errors, which Alertmanager 0.25 does not read as a failure.
+ * - `single-webhook`: the legacy one webhook (Secret key `slack-webhook-url`) with `channel` per receiver; only
+ *   legacy webhooks honour `channel`, a Slack app's would post every severity into its one channel.
+ */
+export const SLACK_MODES = ['webhook-per-channel', 'bot-token', 'single-webhook'] as const;
+export type SlackMode = (typeof SLACK_MODES)[number];
+
+/** Slack's Web API method the bot token posts through. */
+export const SLACK_POST_MESSAGE_URL = 'https://slack.com/api/chat.postMessage';
 
 /** The alert Prometheus fires all the time to prove the alerting pipeline works end to end. */
 export const WATCHDOG_ALERTNAME = 'Watchdog';
@@ -96,6 +122,10 @@ export interface EmailProps {
 
 /** What to route where; everything but credentials, which are read from files. */
 export interface AlertmanagerConfigProps {
+  /** How Alertmanager posts to Slack (see SLACK_MODES). @default 'webhook-per-channel' */
+  readonly slackMode?: SlackMode;
+  /** The `chat.postMessage` endpoint of `slackMode: 'bot-token'`; only a local stand-in needs another. @default SLACK_POST_MESSAGE_URL */
+  readonly slackApiUrl?: string;
   /** Slack channels per severity, each starting with `#`. @default DEFAULT_SLACK_CHANNELS (#knowton-alerts, #knowton-critical, #knowton-warnings, #knowton-info) */
   readonly slackChannels?: Partial<SlackChannels>;
   /** Page critical alerts through PagerDuty (routing key from the Secret key `pagerduty-routing-key`). @default true */
@@ -117,6 +147,14 @@ export interface AlertmanagerConfigProps {
   readonly timings?: Partial<Record<Severity | 'default', Partial<RouteTimings>>>;
   /** Receivers per severity, in notification order, overriding the defaults built from the options above (see RECEIVER for names). @default critical: slack-alerts, slack-critical, pagerduty, email-critical; warning: slack-alerts, slack-warnings; info: slack-alerts, slack-info */
   readonly routing?: Partial<Record<Severity, readonly string[]>>;
+  /** Named time intervals (Alertmanager `time_intervals`), e.g. `{ 'outside-business-hours': [{ weekdays: ['saturday:sunday'] }] }`. @default none */
+  readonly timeIntervals?: Readonly<Record<string, readonly TimeInterval[]>>;
+  /**
+   * Time intervals during which a severity's notifications are held back, by severity: every receiver of that
+   * severity is muted then (alerts still firing afterwards are sent when the interval ends). Never the
+   * Watchdog's heartbeat, which has no severity to name. @default none
+   */
+  readonly muteTimeIntervals?: Partial<Record<Severity, readonly string[]>>;
   /** Alerts without endsAt count as resolved after this long without an update. @default Duration.minutes(5) */
   readonly resolveTimeout?: Duration;
   /** Directory where the receivers Secret is mounted. @default DEFAULT_SECRETS_DIR (/etc/alertmanager/secrets) */
@@ -126,9 +164,10 @@ export interface AlertmanagerConfigProps {
 }
 
 export const ALERTMANAGER_CONFIG_KEYS = keysOf<AlertmanagerConfigProps>()([
-  'slackChannels', 'pagerduty', 'pagerdutyUrl', 'email', 'heartbeatUrl', 'heartbeatInterval', 'groupBy', 'timings', 'routing',
-  'resolveTimeout', 'secretsDir', 'configDir',
+  'slackMode', 'slackApiUrl', 'slackChannels', 'pagerduty', 'pagerdutyUrl', 'email', 'heartbeatUrl', 'heartbeatInterval', 'groupBy', 'timings', 'routing',
+  'resolveTimeout', 'secretsDir', 'configDir', 'timeIntervals', 'muteTimeIntervals',
 ]);
+export const TIME_INTERVAL_KEYS = keysOf<TimeInterval>()(['times', 'weekdays', 'daysOfMonth', 'months', 'years', 'location']);
 export const EMAIL_KEYS = keysOf<EmailProps>()(['to', 'from', 'smarthost', 'authUsername', 'requireTls']);
 export const SLACK_CHANNEL_KEYS = keysOf<SlackChannels>()(['all', 'critical', 'warning', 'info']);
 export const ROUTE_TIMINGS_KEYS = keysOf<RouteTimings>()(['groupWait', 'groupInterval', 'repeatInterval']);
@@ -144,7 +183,17 @@ function resolve(props: AlertmanagerConfigProps, where: string) {
   checkKeys(where, 'slackChannels', props.slackChannels, Object.keys(DEFAULT_SLACK_CHANNELS));
   checkKeys(where, 'timings', props.timings, [...SEVERITIES, 'default']);
   checkKeys(where, 'routing', props.routing, SEVERITIES);
+  checkKeys(where, 'muteTimeIntervals', props.muteTimeIntervals, SEVERITIES);
+  for (const [name, list] of Object.entries(props.timeIntervals ?? {})) {
+    (Array.isArray(list) ? list : []).forEach((t, i) => checkKeys(where, `timeIntervals.${name}[${i}]`, t, TIME_INTERVAL_KEYS));
+  }
   const channels: SlackChannels = { ...DEFAULT_SLACK_CHANNELS, ...props.slackChannels };
+  const slackMode = props.slackMode ?? 'webhook-per-channel';
+  check(SLACK_MODES.includes(slackMode), where, 'slackMode', slackMode, `one of ${SLACK_MODES.join(', ')}`);
+  if (props.slackApiUrl !== undefined) {
+    check(slackMode === 'bot-token', where, 'slackApiUrl', props.slackApiUrl, "unset unless slackMode is 'bot-token' (webhooks carry their own URL)");
+    checkHttpUrl(where, 'slackApiUrl', props.slackApiUrl);
+  }
   const timings = {} as Record<Severity | 'default', RouteTimings>;
   for (const key of [...SEVERITIES, 'default'] as const) {
     const given = props.timings?.[key];
@@ -205,6 +254,8 @@ function resolve(props: AlertmanagerConfigProps, where: string) {
   }
   return {
     channels,
+    slackMode,
+    slackApiUrl: props.slackApiUrl ?? SLACK_POST_MESSAGE_URL,
     timings,
     email,
     pagerduty,
@@ -216,6 +267,8 @@ function resolve(props: AlertmanagerConfigProps, where: string) {
     resolveTimeout: props.resolveTimeout ?? Duration.minutes(5),
     secretsDir,
     configDir,
+    timeIntervals: props.timeIntervals,
+    muteTimeIntervals: props.muteTimeIntervals ?? {},
   };
 }
 
@@ -226,16 +279,25 @@ function path(dir: string, file: string): string {
 /** The typed model of KnowTon's alertmanager.yml. Throws a ConfigError naming `where` on bad props. */
 export function buildAlertmanagerModel(props: AlertmanagerConfigProps, where: string): AlertmanagerModel {
   const p = resolve(props, where);
-  const slackUrl = path(p.secretsDir, SECRET_KEYS.slackWebhookUrl);
-  const slack = (name: string, channel: string): Receiver => ({
-    name,
-    notifiers: [{ kind: 'slack', channel, apiUrlFile: slackUrl }],
-  });
+  const slack = (name: string, role: keyof SlackChannels): Receiver => {
+    const channel = p.channels[role];
+    switch (p.slackMode) {
+      case 'webhook-per-channel':
+        return { name, notifiers: [{ kind: 'slack', channel, apiUrlFile: path(p.secretsDir, slackChannelSecretKey(role)) }] };
+      case 'bot-token':
+        return {
+          name,
+          notifiers: [{ kind: 'slack', channel, apiUrl: p.slackApiUrl, bearerTokenFile: path(p.secretsDir, SECRET_KEYS.slackBotToken) }],
+        };
+      case 'single-webhook':
+        return { name, notifiers: [{ kind: 'slack', channel, apiUrlFile: path(p.secretsDir, SECRET_KEYS.slackWebhookUrl) }] };
+    }
+  };
   const receivers: Receiver[] = [
-    slack(RECEIVER.all, p.channels.all),
-    slack(RECEIVER.critical, p.channels.critical),
-    slack(RECEIVER.warning, p.channels.warning),
-    slack(RECEIVER.info, p.channels.info),
+    slack(RECEIVER.all, 'all'),
+    slack(RECEIVER.critical, 'critical'),
+    slack(RECEIVER.warning, 'warning'),
+    slack(RECEIVER.info, 'info'),
   ];
   if (p.pagerduty) {
     receivers.push({
@@ -286,12 +348,14 @@ export function buildAlertmanagerModel(props: AlertmanagerConfigProps, where: st
   // so one alert reaches #knowton-alerts and its severity's destinations with that severity's timings.
   const severityRoute = (sev: Severity): Route => {
     const list = p.routing[sev];
+    // On the routes that notify: Alertmanager does not pass mute_time_intervals down to child routes.
+    const mute = p.muteTimeIntervals[sev]?.length ? { muteTimeIntervals: p.muteTimeIntervals[sev] } : {};
     return {
       matchers: [eq('severity', sev)],
       timings: p.timings[sev],
       ...(list.length === 1
-        ? { receiver: list[0] }
-        : { routes: list.map((receiver, i) => ({ receiver, continue: i < list.length - 1 })) }),
+        ? { receiver: list[0], ...mute }
+        : { routes: list.map((receiver, i) => ({ receiver, continue: i < list.length - 1, ...mute })) }),
     };
   };
   return {
@@ -306,6 +370,7 @@ export function buildAlertmanagerModel(props: AlertmanagerConfigProps, where: st
     },
     receivers,
     inhibitRules: INHIBIT_RULES,
+    timeIntervals: p.timeIntervals,
   };
 }
 
@@ -355,7 +420,10 @@ export function routeTestCases(
 
 /** The Secret keys Alertmanager will read with these props. */
 export function requiredSecretKeys(props: AlertmanagerConfigProps): string[] {
-  const keys: string[] = [SECRET_KEYS.slackWebhookUrl];
+  const mode = props.slackMode ?? 'webhook-per-channel';
+  const keys: string[] = mode === 'bot-token' ? [SECRET_KEYS.slackBotToken]
+    : mode === 'single-webhook' ? [SECRET_KEYS.slackWebhookUrl]
+      : SLACK_CHANNEL_KEYS.map(slackChannelSecretKey);
   if (props.heartbeatUrl === undefined) keys.push(SECRET_KEYS.heartbeatUrl);
   if (props.pagerduty ?? true) keys.push(SECRET_KEYS.pagerdutyRoutingKey);
   if (props.email && props.email.to.length > 0 && props.email.authUsername !== undefined) keys.push(SECRET_KEYS.smtpPassword);

@@ -50,14 +50,46 @@ export interface Route {
   readonly groupBy?: readonly string[];
   readonly timings?: Partial<RouteTimings>;
   readonly routes?: readonly Route[];
+  /** Names of time intervals during which this route notifies no one (Alertmanager does not pass them to child routes). */
+  readonly muteTimeIntervals?: readonly string[];
+}
+
+/** `HH:MM` to `HH:MM` in the interval's location; `24:00` is the end of the day. */
+export interface TimeRange {
+  readonly start: string;
+  readonly end: string;
+}
+
+/**
+ * When a time interval holds: every field given must match (unset: any). Alertmanager's `time_intervals`
+ * syntax: weekdays `monday:friday`, days of the month `1:7` or `-1` (the last), months `january:march` or
+ * `1:3`, years `2026:2027`.
+ */
+export interface TimeInterval {
+  /** @default the whole day */
+  readonly times?: readonly TimeRange[];
+  /** @default every day of the week */
+  readonly weekdays?: readonly string[];
+  /** @default every day of the month */
+  readonly daysOfMonth?: readonly string[];
+  /** @default every month */
+  readonly months?: readonly string[];
+  /** @default every year */
+  readonly years?: readonly string[];
+  /** IANA time zone of `times` and the days, e.g. `Europe/Berlin`. @default 'UTC' */
+  readonly location?: string;
 }
 
 export interface SlackNotifier {
   readonly kind: 'slack';
   /** `#channel`; only honoured by webhooks allowed to post to several channels. */
   readonly channel: string;
-  /** File holding the incoming-webhook URL (a mounted Secret key). */
-  readonly apiUrlFile: string;
+  /** File holding the incoming-webhook URL (a mounted Secret key); exactly one of apiUrlFile and apiUrl. */
+  readonly apiUrlFile?: string;
+  /** URL posted to: Slack's chat.postMessage for a bot token. */
+  readonly apiUrl?: string;
+  /** File holding a token sent as `Authorization: Bearer` (the bot token); only with apiUrl. */
+  readonly bearerTokenFile?: string;
 }
 
 export interface PagerdutyNotifier {
@@ -114,6 +146,8 @@ export interface AlertmanagerModel {
   readonly route: Route;
   readonly receivers: readonly Receiver[];
   readonly inhibitRules: readonly InhibitRule[];
+  /** Named time intervals routes can be muted in. @default none */
+  readonly timeIntervals?: Readonly<Record<string, readonly TimeInterval[]>>;
 }
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -154,7 +188,43 @@ function renderTimings(where: string, field: string, t: Partial<RouteTimings>): 
   return out;
 }
 
-function renderRoute(where: string, field: string, r: Route, declared: ReadonlySet<string>): Record<string, unknown> {
+const WEEKDAY = '(sunday|monday|tuesday|wednesday|thursday|friday|saturday)';
+const MONTH = '(january|february|march|april|may|june|july|august|september|october|november|december|[1-9]|1[0-2])';
+const DAY_OF_MONTH = '(-?([1-9]|[12][0-9]|3[01]))';
+const range = (one: string) => new RegExp(`^${one}(:${one})?$`);
+const TIME = /^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$/;
+const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3));
+
+function renderTimeInterval(where: string, field: string, t: TimeInterval): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (t.times !== undefined) {
+    out.times = t.times.map((r, i) => {
+      for (const k of ['start', 'end'] as const) check(TIME.test(r[k]), where, `${field}.times[${i}].${k}`, r[k], 'a time HH:MM from 00:00 to 24:00');
+      check(minutes(r.start) < minutes(r.end), where, `${field}.times[${i}]`, `${r.start}-${r.end}`, 'a start before the end (split a range over midnight in two)');
+      return { start_time: r.start, end_time: r.end };
+    });
+  }
+  const lists: Array<[keyof TimeInterval, string, RegExp, string]> = [
+    ['weekdays', 'weekdays', range(WEEKDAY), 'a weekday or range of them, e.g. monday:friday'],
+    ['daysOfMonth', 'days_of_month', range(DAY_OF_MONTH), 'a day of the month or range, e.g. 1:7 or -1'],
+    ['months', 'months', range(MONTH), 'a month or range, e.g. january:march or 1:3'],
+    ['years', 'years', range('([0-9]{4})'), 'a year or range, e.g. 2026:2027'],
+  ];
+  for (const [key, yamlKey, re, allowed] of lists) {
+    const values = t[key] as readonly string[] | undefined;
+    if (values === undefined) continue;
+    check(Array.isArray(values) && values.length > 0, where, `${field}.${key}`, values, `a non-empty list, each ${allowed}`);
+    values.forEach((v, i) => check(re.test(v), where, `${field}.${key}[${i}]`, v, allowed));
+    out[yamlKey] = [...values];
+  }
+  if (t.location !== undefined) {
+    check(t.location === 'Local' || t.location === 'UTC' || /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)+$/.test(t.location), where, `${field}.location`, t.location, 'an IANA time zone like Europe/Berlin, or UTC');
+    out.location = t.location;
+  }
+  return out;
+}
+
+function renderRoute(where: string, field: string, r: Route, declared: ReadonlySet<string>, intervals: ReadonlySet<string> = new Set()): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (r.matchers && r.matchers.length > 0) out.matchers = renderMatchers(where, `${field}.matchers`, r.matchers);
   if (r.receiver !== undefined) {
@@ -175,8 +245,12 @@ function renderRoute(where: string, field: string, r: Route, declared: ReadonlyS
   }
   Object.assign(out, renderTimings(where, `${field}.timings`, r.timings ?? {}));
   if (r.continue) out.continue = true;
+  if (r.muteTimeIntervals && r.muteTimeIntervals.length > 0) {
+    r.muteTimeIntervals.forEach((n, i) => check(intervals.has(n), where, `${field}.muteTimeIntervals[${i}]`, n, `a declared time interval: ${[...intervals].join(', ') || 'none declared'}`));
+    out.mute_time_intervals = [...r.muteTimeIntervals];
+  }
   if (r.routes && r.routes.length > 0) {
-    out.routes = r.routes.map((c, i) => renderRoute(where, `${field}.routes[${i}]`, c, declared));
+    out.routes = r.routes.map((c, i) => renderRoute(where, `${field}.routes[${i}]`, c, declared, intervals));
   }
   return out;
 }
@@ -207,12 +281,22 @@ function renderNotifier(where: string, field: string, n: Notifier): [string, Rec
         n.channel,
         'a Slack channel: # then 1-80 lowercase letters, digits, ., _ or -',
       );
-      checkFile(where, `${field}.apiUrlFile`, n.apiUrlFile);
+      check((n.apiUrl === undefined) !== (n.apiUrlFile === undefined), where, field, n, 'exactly one of apiUrl and apiUrlFile');
+      if (n.apiUrlFile !== undefined) checkFile(where, `${field}.apiUrlFile`, n.apiUrlFile);
+      if (n.apiUrl !== undefined) checkHttpUrl(where, `${field}.apiUrl`, n.apiUrl);
+      if (n.bearerTokenFile !== undefined) {
+        // A token sent to a webhook URL would leak it to whoever holds that URL's host.
+        check(n.apiUrl !== undefined, where, `${field}.bearerTokenFile`, n.bearerTokenFile, 'unset unless apiUrl is set (a bot token goes to the Web API only)');
+        checkFile(where, `${field}.bearerTokenFile`, n.bearerTokenFile);
+      }
       return [
         'slack_configs',
         {
           send_resolved: true,
-          api_url_file: n.apiUrlFile,
+          ...(n.apiUrlFile !== undefined ? { api_url_file: n.apiUrlFile } : { api_url: n.apiUrl }),
+          ...(n.bearerTokenFile !== undefined
+            ? { http_config: { authorization: { type: 'Bearer', credentials_file: n.bearerTokenFile } } }
+            : {}),
           channel: n.channel,
           color: '{{ if eq .Status "firing" }}danger{{ else }}good{{ end }}',
           title: `{{ template "${TEMPLATE.title}" . }}`,
@@ -229,12 +313,24 @@ function renderNotifier(where: string, field: string, n: Notifier): [string, Rec
       if (n.url !== undefined) pd.url = n.url;
       Object.assign(pd, {
         description: `{{ template "${TEMPLATE.title}" . }}`,
+        severity: `{{ template "${TEMPLATE.pagerdutySeverity}" . }}`,
+        // The rule's labels: the part of the platform, the rule group's category, the kind of event.
+        component: '{{ .CommonLabels.component }}',
+        group: '{{ .CommonLabels.category }}',
+        class: '{{ .CommonLabels.alertname }}',
         // Merged with Alertmanager's default details (firing, resolved, num_firing, num_resolved).
         details: {
           summary: '{{ .CommonAnnotations.summary }}',
           runbook_url: '{{ .CommonAnnotations.runbook_url }}',
+          dashboard_url: `{{ template "${TEMPLATE.groupDashboardUrl}" . }}`,
           silence_url: `{{ template "${TEMPLATE.silenceUrl}" . }}`,
         },
+        // Buttons on the incident; the runbook's href falls back to the alert list for an alert without one.
+        links: [
+          { href: `{{ or .CommonAnnotations.runbook_url (printf "%s/#/alerts" .ExternalURL) }}`, text: 'Runbook' },
+          { href: `{{ template "${TEMPLATE.groupDashboardUrl}" . }}`, text: 'Dashboard' },
+          { href: `{{ template "${TEMPLATE.silenceUrl}" . }}`, text: 'Silence' },
+        ],
       });
       return ['pagerduty_configs', pd];
     }
@@ -311,11 +407,18 @@ export function renderModel(model: AlertmanagerModel, where: string): Record<str
   check(!model.route.matchers?.length, where, 'route.matchers', model.route.matchers, 'none: the root route receives every alert');
   check(!model.route.continue, where, 'route.continue', true, 'unset on the root route');
   check(model.resolveTimeout.toMillis() > 0, where, 'resolveTimeout', model.resolveTimeout.toString(), 'a Duration > 0');
-  const route = renderRoute(where, 'route', model.route, names);
+  check(!model.route.muteTimeIntervals?.length, where, 'route.muteTimeIntervals', model.route.muteTimeIntervals, 'none on the root route (Alertmanager refuses it)');
+  const timeIntervals = Object.entries(model.timeIntervals ?? {}).map(([name, list]) => {
+    check(RECEIVER_NAME.test(name), where, `timeIntervals.${name}`, name, 'a name of lowercase letters, digits and -');
+    check(Array.isArray(list) && list.length > 0, where, `timeIntervals.${name}`, list, 'a non-empty list of time intervals');
+    return { name, time_intervals: list.map((t, i) => renderTimeInterval(where, `timeIntervals.${name}[${i}]`, t)) };
+  });
+  const route = renderRoute(where, 'route', model.route, names, new Set(timeIntervals.map((t) => t.name)));
   return {
     global: { resolve_timeout: model.resolveTimeout.toPromDuration() },
     templates: [...model.templates],
     route,
+    ...(timeIntervals.length > 0 ? { time_intervals: timeIntervals } : {}),
     inhibit_rules: model.inhibitRules.map((ir, i) => {
       check(ir.source.length > 0, where, `inhibitRules[${i}].source`, ir.source, 'at least one matcher');
       check(ir.target.length > 0, where, `inhibitRules[${i}].target`, ir.target, 'at least one matcher');

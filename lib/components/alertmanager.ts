@@ -48,7 +48,7 @@ export interface AlertmanagerProps extends AlertmanagerConfigProps {
   readonly resources?: ResourceSpec;
   /** CPU and memory of the config-reloader sidecar. @default 10m/100m CPU, 32Mi/64Mi memory */
   readonly reloaderResources?: ResourceSpec;
-  /** Existing Secret with the receiver credentials (keys slack-webhook-url, pagerduty-routing-key, smtp-password); never created here. @default 'alertmanager-receivers' */
+  /** Existing Secret with the receiver credentials (the keys requiredSecretKeys lists: Slack's per slackMode, heartbeat-url, pagerduty-routing-key, smtp-password); never created here. @default 'alertmanager-receivers' */
   readonly receiversSecretName?: string;
   /** URL users open Alertmanager at; the base of the silence links in messages. @default 'http://localhost:9093' (the spec's kubectl port-forward) */
   readonly externalUrl?: string;

@@ -15,7 +15,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
 import { ruleGroups } from '../../rules';
-import { SECRET_KEYS } from '../alertmanager';
+import { SECRET_KEYS, SLACK_CHANNEL_KEYS, slackChannelSecretKey } from '../alertmanager';
 import type { AlertOverride } from '../alerting';
 import { environmentConfig, StackConfig } from '../config';
 import { synthesize } from '../synth';
@@ -169,7 +169,10 @@ export class LocalStack {
       const amDir = path.join(dir, 'alertmanager');
       const secrets = path.join(amDir, 'secrets');
       fs.mkdirSync(secrets, { recursive: true });
-      fs.writeFileSync(path.join(secrets, SECRET_KEYS.slackWebhookUrl), `${receiver.url}/slack\n`);
+      // Every Slack webhook key, whichever slackMode the profile has: all post to the one stand-in.
+      for (const key of [SECRET_KEYS.slackWebhookUrl, ...SLACK_CHANNEL_KEYS.map(slackChannelSecretKey)]) {
+        fs.writeFileSync(path.join(secrets, key), `${receiver.url}/slack\n`);
+      }
       fs.writeFileSync(path.join(secrets, SECRET_KEYS.pagerdutyRoutingKey), 'local-routing-key\n');
       const amConfig = writeAlertmanagerFiles(objects, amDir, secrets);
       const amReplicas = range(config.alertmanager?.replicas ?? 1);
