@@ -16,7 +16,9 @@ import * as http from 'http';
 import * as path from 'path';
 import { AddressInfo } from 'net';
 import { environmentConfig } from '../lib/config';
-import { IngressPath, matchIngressPath } from '../lib/components/ingress';
+import { IngressPath, STRICT_PATH, matchIngressPath } from '../lib/components/ingress';
+import { ENVIRONMENTS } from '../lib/config';
+import { Prometheus } from '../lib/components/prometheus';
 import { K8sObject, Server, findObject, freePort, loadObjects, synthTo, tempDir, waitFor } from './helpers';
 
 let objects: K8sObject[];
@@ -62,6 +64,7 @@ afterAll(async () => {
 describe('the Ingress v1 path rules (the table of the Kubernetes Ingress documentation)', () => {
   const P = (path: string): IngressPath => ({ path, pathType: 'Prefix' });
   const E = (path: string): IngressPath => ({ path, pathType: 'Exact' });
+  const I = (path: string): IngressPath => ({ path, pathType: 'ImplementationSpecific' });
   test.each<[IngressPath[], string, IngressPath | undefined]>([
     [[P('/')], '/anything', P('/')],
     [[E('/foo')], '/foo', E('/foo')],
@@ -80,6 +83,11 @@ describe('the Ingress v1 path rules (the table of the Kubernetes Ingress documen
     [[P('/'), P('/aaa'), P('/aaa/bbb')], '/ccc', P('/')],
     [[P('/aaa')], '/ccc', undefined],
     [[E('/foo'), P('/foo')], '/foo', E('/foo')],
+    // ImplementationSpecific, as ingress-nginx serves it without regexes: a string prefix.
+    [[I('/favicon.ico')], '/favicon.ico', I('/favicon.ico')],
+    [[I('/script.js')], '/script.jsx', I('/script.js')],
+    [[I('/script.js')], '/script', undefined],
+    [[E('/'), I('/script.js')], '/', E('/')],
   ])('%j routes %s to %j', (paths, request, expected) => {
     expect(matchIngressPath(paths, request)).toEqual(expected);
   });
@@ -162,6 +170,8 @@ describe('Prometheus through the Ingress', () => {
       '/api/v1/scrape_pools', '/api/v1/rules', '/api/v1/alerts', '/api/v1/alertmanagers', '/api/v1/status/buildinfo', '/api/v1/status/runtimeinfo',
       '/api/v1/status/config', '/api/v1/status/flags', '/api/v1/status/tsdb', '/api/v1/status/walreplay', '/api/v1/format_query',
       '/api/v1/parse_query', '/api/v1/notifications', '/api/v1/notifications/live',
+      // Asked while the server replays its WAL, to show the progress instead of an error.
+      '/-/ready',
       // The React UI of Prometheus 2.x, for an image pinned back to it.
       '/static/js/main.3f1a7a0b.js', '/static/css/main.8c1a2b3d.css',
     ];
@@ -262,5 +272,26 @@ describe('a path list that would route a lifecycle or admin endpoint fails synth
       namespace: 'knowton-dev',
       uis: [{ name: 'prometheus', serviceName: 'prometheus-service', servicePort: 9090, needsAuth: true, paths: [{ path: '/', pathType: 'Prefix' }], forbiddenPaths: Prometheus.FORBIDDEN_PATHS }],
     })).toThrow('ingress/ingress: invalid uis.prometheus.paths {"path":"/","pathType":"Prefix"}: paths that do not route /-/quit (a lifecycle or admin endpoint, never for the UI\'s users)');
+  });
+});
+
+describe('ingress-nginx admits every path (strict-validate-path-type, on by default since 1.12)', () => {
+  test.each(Object.keys(ENVIRONMENTS))('%s: every Exact and Prefix path is letters, digits, /, _ and - only', (name) => {
+    const objects = loadObjects(synthTo(environmentConfig(name)));
+    const paths = objects.filter((o) => o.kind === 'Ingress').flatMap((i) => i.spec.rules[0].http.paths as IngressPath[]);
+    expect(paths.length).toBeGreaterThan(40);
+    expect(paths.filter((p) => p.pathType !== 'ImplementationSpecific' && !STRICT_PATH.test(p.path))).toEqual([]);
+    // The dotted files are still routed, as ImplementationSpecific.
+    expect(paths.filter((p) => p.path.includes('.')).map((p) => p.pathType)).toEqual(Array(5).fill('ImplementationSpecific'));
+  });
+
+  test('a dotted Exact path fails synth, naming the path type to use', () => {
+    const { MonitoringIngress } = require('../lib/components/ingress');
+    const { Chart, Testing } = require('cdk8s');
+    expect(() => new MonitoringIngress(new Chart(Testing.app(), 'ingress'), 'ingress', {
+      namespace: 'knowton-dev',
+      uis: [{ name: 'prometheus', serviceName: 'prometheus-service', servicePort: 9090, needsAuth: true,
+        paths: [{ path: '/favicon.ico', pathType: 'Exact' }], forbiddenPaths: Prometheus.FORBIDDEN_PATHS }],
+    })).toThrow(/invalid uis\.prometheus\.paths \{"path":"\/favicon\.ico","pathType":"Exact"\}: .*pathType ImplementationSpecific for \/favicon\.ico/);
   });
 });

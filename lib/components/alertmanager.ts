@@ -96,7 +96,8 @@ export class Alertmanager extends Construct {
    * reachable to authenticated users. Not `/-/reload` nor `/metrics`.
    */
   static readonly UI_PATHS: readonly IngressPath[] = [
-    ...['/', '/script.js', '/favicon.ico'].map((path) => ({ path, pathType: 'Exact' as const })),
+    { path: '/', pathType: 'Exact' },
+    ...['/script.js', '/favicon.ico'].map((path) => ({ path, pathType: 'ImplementationSpecific' as const })),
     ...['/lib', '/api/v2/status', '/api/v2/alerts', '/api/v2/silences', '/api/v2/silence', '/api/v2/receivers']
       .map((path) => ({ path, pathType: 'Prefix' as const })),
   ];

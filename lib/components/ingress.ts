@@ -6,22 +6,33 @@ import { componentLabels } from './common';
 /** One path of an Ingress rule (networking.k8s.io/v1 HTTPIngressPath, without the backend). */
 export interface IngressPath {
   readonly path: string;
-  readonly pathType: 'Exact' | 'Prefix';
+  /** `ImplementationSpecific` only for paths that `Exact` and `Prefix` may not hold (see STRICT_PATH). */
+  readonly pathType: 'Exact' | 'Prefix' | 'ImplementationSpecific';
 }
+
+/**
+ * What ingress-nginx admits in an `Exact` or `Prefix` path (`strict-validate-path-type`, on by default since
+ * 1.12; 1.12.0-1.12.5 and 1.13.0-1.13.1 refuse even a dot): a path such as `/favicon.ico` must be
+ * `ImplementationSpecific`, which ingress-nginx (without the use-regex annotation) serves as a plain string prefix.
+ */
+export const STRICT_PATH = /^\/[A-Za-z0-9/_-]*$/;
 
 const elements = (p: string) => p.split('/').filter((e) => e !== '');
 
 /**
  * Which of `paths` serves `requestPath` under the Ingress v1 rules: `Exact` matches the path as is; `Prefix`
  * matches element by element of the `/`-separated path (`/api/v1/label` matches `/api/v1/label/job/values`, not
- * `/api/v1/labels`; a trailing slash is ignored); the longest matching path wins, `Exact` before `Prefix` on a tie.
- * Undefined when none matches (the controller answers 404 without reaching the Service).
+ * `/api/v1/labels`; a trailing slash is ignored); `ImplementationSpecific` as ingress-nginx serves it without
+ * regexes, a string prefix (`/script.js` also matches `/script.jsx`); the longest matching path wins, `Exact`
+ * before the others on a tie. Undefined when none matches (the controller answers 404 without reaching the Service).
  */
 export function matchIngressPath(paths: readonly IngressPath[], requestPath: string): IngressPath | undefined {
   const request = elements(requestPath);
   const matches = paths.filter((p) => p.pathType === 'Exact'
     ? p.path === requestPath
-    : elements(p.path).every((e, i) => request[i] === e));
+    : p.pathType === 'ImplementationSpecific'
+      ? requestPath.startsWith(p.path)
+      : elements(p.path).every((e, i) => request[i] === e));
   return matches.sort((a, b) => b.path.length - a.path.length || (a.pathType === 'Exact' ? -1 : 0) - (b.pathType === 'Exact' ? -1 : 0))[0];
 }
 
@@ -124,8 +135,10 @@ export class MonitoringIngress extends Construct {
       check(DNS_NAME.test(host), where, `uis.${ui.name}`, host, 'a DNS name');
       const paths = ui.paths ?? ALL_PATHS;
       for (const p of paths) {
-        check(p.path.startsWith('/') && ['Exact', 'Prefix'].includes(p.pathType), where, `uis.${ui.name}.paths`, p,
-          'a path starting with / and pathType Exact or Prefix');
+        check(p.path.startsWith('/') && ['Exact', 'Prefix', 'ImplementationSpecific'].includes(p.pathType), where, `uis.${ui.name}.paths`, p,
+          'a path starting with / and pathType Exact, Prefix or ImplementationSpecific');
+        check(p.pathType === 'ImplementationSpecific' || STRICT_PATH.test(p.path), where, `uis.${ui.name}.paths`, p,
+          `an Exact or Prefix path of letters, digits, /, _ and - only (ingress-nginx refuses others, e.g. a dot, in them): pathType ImplementationSpecific for ${p.path}`);
       }
       for (const f of ui.forbiddenPaths ?? []) {
         const hit = matchIngressPath(paths, f);

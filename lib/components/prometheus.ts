@@ -129,7 +129,9 @@ export class Prometheus extends Construct {
     { path: '/', pathType: 'Exact' },
     ...['/query', '/graph', '/alerts', '/targets', '/rules', '/status', '/config', '/flags', '/tsdb-status', '/service-discovery',
       '/alertmanager-discovery', '/agent', '/classic', '/assets', '/static'].map((path) => ({ path, pathType: 'Prefix' as const })),
-    ...['/favicon.ico', '/favicon.svg', '/manifest.json'].map((path) => ({ path, pathType: 'Exact' as const })),
+    // The v3 UI asks /-/ready while the server starts (WAL replay) to show its progress; read-only.
+    { path: '/-/ready', pathType: 'Exact' },
+    ...['/favicon.ico', '/favicon.svg', '/manifest.json'].map((path) => ({ path, pathType: 'ImplementationSpecific' as const })),
     ...['query', 'query_range', 'query_exemplars', 'series', 'labels', 'label', 'metadata', 'targets', 'scrape_pools', 'rules',
       'alerts', 'alertmanagers', 'status', 'format_query', 'parse_query', 'notifications']
       .map((api) => ({ path: `/api/v1/${api}`, pathType: 'Prefix' as const })),
