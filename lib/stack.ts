@@ -15,6 +15,9 @@ import { catalogWithRecordings, checkRuleConditions, RuleGroup, renderRuleFile, 
 import { checkDashboards } from './dashboards/validate';
 import { ruleGroups } from '../rules';
 import { dashboards } from '../dashboards';
+import { slos as sloDeclarations } from '../slos';
+import { checkSlos, Slo, sloCatalog, renderSloRuleFile, SLO_RULE_FILE } from './slo';
+import { checkQuery } from './promql';
 
 /**
  * The whole monitoring stack. Each component is its own Chart, so it lands in its own file of dist/
@@ -31,6 +34,8 @@ export class MonitoringStack {
   readonly ingress: MonitoringIngress;
   /** The alerting and recording rules Prometheus loads. */
   readonly ruleGroups: readonly RuleGroup[];
+  /** The service level objectives, with this environment's overrides. */
+  readonly slos: readonly Slo[];
 
   /** Adds one chart per component to `app` (charts must be the App's children to get plain file names). */
   constructor(app: App, config: StackConfig = {}) {
@@ -111,7 +116,21 @@ export class MonitoringStack {
     this.ruleGroups = groups.map((g) => g.mapAlerts((a) => (overrides[a.name] ? a.with('StackConfig', overrides[a.name]) : a)));
     // Units first: a threshold in the wrong dimension cannot even be rendered meaningfully.
     checkRuleConditions(this.ruleGroups);
-    const ruleFiles = Object.fromEntries(this.ruleGroups.map((g) => [g.fileName, renderRuleFile(g)]));
+    const ruleFiles: Record<string, object> = Object.fromEntries(this.ruleGroups.map((g) => [g.fileName, renderRuleFile(g)]));
+
+    // SLOs: the declarations of slos/ with this environment's objectives, checked before rendering.
+    const sloOverrides = config.slos ?? {};
+    const declared = sloDeclarations();
+    for (const id of Object.keys(sloOverrides)) {
+      check(declared.some((s) => s.id === id), 'StackConfig', 'slos', id, `the id of an SLO of slos/: ${declared.map((s) => s.id).join(', ')}`);
+    }
+    this.slos = declared.map((s) => (sloOverrides[s.id] ? s.with(sloOverrides[s.id]) : s));
+    checkSlos(this.slos, (s) => (sloOverrides[s.id] ? `StackConfig.slos.${s.id}` : `slos/${s.id}`));
+    const sloCatalogOf = sloCatalog(this.slos, catalogWithRecordings(this.ruleGroups).catalog);
+    for (const rule of renderSloRuleFile(this.slos).groups.flatMap((g) => (g as { rules: Array<{ expr: string; record?: string; alert?: string }> }).rules)) {
+      checkQuery(rule.expr, { context: `slos/: ${rule.record ? `recording rule ${rule.record}` : `alert ${rule.alert}`}`, catalog: sloCatalogOf });
+    }
+    ruleFiles[SLO_RULE_FILE] = renderSloRuleFile(this.slos);
 
     const watched = [...new Set([namespace, ...(config.watchedNamespaces ?? [])])];
     this.prometheus = new Prometheus(chart('prometheus'), 'prometheus', {
