@@ -18,6 +18,7 @@ import { LocalStack, Notification, TEST_TIMINGS, waitFor } from '../lib/demo';
 import { dashboardQueries, substituteGrafana } from '../lib/dashboards/queries';
 import { APP_JOB } from '../lib/components/prometheus-config';
 import { ruleGroups } from '../rules';
+import { SLO_GROUP } from '../lib/slo';
 
 let stack: LocalStack;
 
@@ -68,7 +69,7 @@ test('every rule group is evaluated without errors', async () => {
     const gs = ((await (await fetch(`${stack.prometheusUrl}/api/v1/rules`)).json()) as any).data.groups as any[];
     return gs.length > 0 && gs.every((g) => g.rules.every((r: any) => r.lastEvaluation && !r.lastEvaluation.startsWith('0001'))) ? gs : undefined;
   });
-  expect(groups.map((g) => g.name).sort()).toEqual(ruleGroups().map((g) => g.name).sort());
+  expect(groups.map((g) => g.name).sort()).toEqual([...ruleGroups().map((g) => g.name), SLO_GROUP].sort());
   const unhealthy = groups.flatMap((g) => g.rules.filter((r: any) => r.health !== 'ok').map((r: any) => `${g.name}/${r.name}: ${r.lastError}`));
   expect(unhealthy).toEqual([]);
 });
