@@ -9,6 +9,8 @@ import { ApiObject, App, YamlOutputType } from 'cdk8s';
 import { renderRunbooks } from './alerting';
 import { StackConfig } from './config';
 import { ruleGroups } from '../rules';
+import { slos } from '../slos';
+import { renderSloRunbooks } from './slo';
 import { MonitoringStack } from './stack';
 
 export interface SynthResult {
@@ -93,7 +95,9 @@ export function summarize(environment: string, result: SynthResult, dir: string)
 
 /** Writes one runbook page per alert (and an index) into `dir`, replacing what was there. */
 export function writeRunbooks(dir: string): string[] {
-  const pages = renderRunbooks(ruleGroups());
+  const slo = renderSloRunbooks(slos());
+  const pages = { ...renderRunbooks(ruleGroups()), ...slo.pages };
+  pages['README.md'] = [pages['README.md'].replace(/\n+$/, ''), '', ...slo.index].join('\n');
   const staging = `${path.resolve(dir)}.staging-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
   fs.mkdirSync(staging, { recursive: true });

@@ -203,3 +203,17 @@ describe('the generated promtool tests, with the real promtool', () => {
     expect(r.output).toMatch(/10-minute spike[\s\S]*BackendAvailabilityBurnRate1h/);
   }, 300_000);
 });
+
+describe('runbooks', () => {
+  test('every SLO alert links to a committed runbook saying what budget burns, how fast, what to look at first', () => {
+    const rules = (renderSloRuleFile(all).groups[0] as { rules: Array<{ alert?: string; annotations?: Record<string, string> }> }).rules.filter((r) => r.alert);
+    expect(rules).toHaveLength(16);
+    for (const r of rules) {
+      const file = path.join(__dirname, '..', 'docs', 'runbooks', `${r.alert}.md`);
+      expect(r.annotations!.runbook_url.endsWith(`/${r.alert}.md`)).toBe(true);
+      const text = fs.readFileSync(file, 'utf8');
+      expect(text).toMatch(/## What budget is burning[\s\S]*## How fast[\s\S]*## First checks\n\n1\. /);
+    }
+    expect(fs.readFileSync(path.join(__dirname, '..', 'docs', 'runbooks', 'BackendNftMintBurnRate6h.md'), 'utf8')).toContain('6 times the budget\'s pace, so 5% of the 30 days budget burns in 6 hours');
+  });
+});

@@ -7,3 +7,4 @@ export * from './sli';
 export * from './slo';
 export * from './render';
 export * from './tests';
+export * from './runbooks';
