@@ -16,6 +16,10 @@ import { checkDashboards } from './dashboards/validate';
 import { ruleGroups } from '../rules';
 import { dashboards } from '../dashboards';
 import { slos as sloDeclarations } from '../slos';
+import { sloDashboard } from '../dashboards/slo-dashboard';
+
+/** The SLO dashboard's file, beside the four of dashboards/index.ts. */
+export const SLO_DASHBOARD_FILE = 'slo-dashboard.json';
 import { checkSlos, Slo, sloCatalog, renderSloRuleFile, SLO_RULE_FILE } from './slo';
 import { checkQuery } from './promql';
 
@@ -152,9 +156,9 @@ export class MonitoringStack {
 
     // Dashboards get the rules' checks too: syntax, catalog metrics and labels, with Grafana's macros
     // substituted as Grafana does ($__rate_interval is at least four scrape intervals).
-    const dashboardModels = dashboards(this.ruleGroups);
+    const dashboardModels = { ...dashboards(this.ruleGroups), [SLO_DASHBOARD_FILE]: sloDashboard(this.slos) };
     checkDashboards(dashboardModels, {
-      catalog: catalogWithRecordings(this.ruleGroups).catalog,
+      catalog: sloCatalogOf,
       rateInterval: this.prometheus.scrapeInterval.times(4),
     });
     this.grafana = new Grafana(chart('grafana'), 'grafana', {

@@ -217,3 +217,20 @@ describe('runbooks', () => {
     expect(fs.readFileSync(path.join(__dirname, '..', 'docs', 'runbooks', 'BackendNftMintBurnRate6h.md'), 'utf8')).toContain('6 times the budget\'s pace, so 5% of the 30 days budget burns in 6 hours');
   });
 });
+
+describe('the SLO dashboard', () => {
+  test.each(['dist', 'dist/staging', 'dist/prod'])('%s/dashboards/slo-dashboard.json: per SLO objective, budget left, SLI over the window, burn rate per window with the tiers as lines', (dir) => {
+    const d = JSON.parse(fs.readFileSync(path.join(__dirname, '..', dir, 'dashboards', 'slo-dashboard.json'), 'utf8'));
+    const rows = d.panels.filter((p: { type: string }) => p.type === 'row').map((p: { title: string }) => p.title.split(':')[0]);
+    expect(rows).toEqual(all.map((s) => s.id));
+    const panels = d.panels.filter((p: { type: string }) => p.type !== 'row');
+    expect(panels.slice(0, 4).map((p: { title: string }) => p.title)).toEqual(['Objective', 'Error budget remaining', 'SLI over 30 days', 'Burn rate per alert window']);
+    const burn = panels[3];
+    expect(burn.targets.map((t: { expr: string }) => t.expr)).toContain('slo:sli_error:ratio_rate1h{slo="backend-availability"} / 0.001');
+    expect(burn.targets.map((t: { legendFormat: string }) => t.legendFormat)).toEqual(['1h', '5m', '6h', '30m', '1d', '2h', '3d']);
+    expect(burn.fieldConfig.defaults.thresholds.steps.map((s: { value: number | null; color: string }) => [s.value, s.color])).toEqual([
+      [null, 'green'], [1, 'orange'], [3, 'orange'], [6, 'red'], [14.4, 'red'],
+    ]);
+    expect(panels[1].targets[0].expr).toBe('slo:error_budget:remaining_ratio{slo="backend-availability"}');
+  });
+});
