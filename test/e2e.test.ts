@@ -161,6 +161,18 @@ test('error spike: HighErrorRate fires for the backend only, in #knowton-warning
   expect(stack.receiver.about('HighErrorRate').filter((n) => n.labels.service !== 'backend')).toEqual([]);
 }, 30000);
 
+test("the same spike burns the backend's availability budget at ~300x: the 1h tier pages PagerDuty and #knowton-critical with the SLO's labels", async () => {
+  // Still error-spike (30% 5xx against a 0.1% budget); the page needs both the 1h and 5m windows above 14.4x.
+  const got = await notified('BackendAvailabilityBurnRate1h', 'firing', ['#knowton-alerts', '#knowton-critical', 'pagerduty']);
+  for (const n of got) {
+    expect(n.labels).toMatchObject({ alertname: 'BackendAvailabilityBurnRate1h', severity: 'critical', category: 'slo', service: 'backend', slo: 'backend-availability', burn_window: '1h', environment: 'dev' });
+  }
+  expect(got.find((n) => n.via === 'pagerduty')!.body).toMatchObject({ event_action: 'trigger' });
+  // No other SLO burns: the ai-service, latency and mint budgets are untouched.
+  const others = stack.receiver.received.filter((n) => n.labels.category === 'slo' && n.labels.slo !== 'backend-availability');
+  expect(others).toEqual([]);
+}, 30000);
+
 test('slow responses: HighResponseTime fires for the backend, in #knowton-warnings', async () => {
   stack.exporter.setScenario('slow-responses');
   const got = await notified('HighResponseTime', 'firing', ['#knowton-alerts', '#knowton-warnings']);
