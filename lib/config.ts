@@ -3,6 +3,7 @@
  * environment profiles `npm run synth` chooses from. Component defaults live next to their
  * constructs (PROMETHEUS_DEFAULTS, ...); this file only says which ones an environment changes.
  */
+import { SloOverride, SLO_OVERRIDE_KEYS } from './slo/slo';
 import { ALERTMANAGER_KEYS, AlertmanagerProps } from './components/alertmanager';
 import { GRAFANA_KEYS, GrafanaProps } from './components/grafana';
 import { INGRESS_DEFAULTS, INGRESS_KEYS, MonitoringIngressProps, UI_NAMES } from './components/ingress';
@@ -94,6 +95,8 @@ export interface StackConfig {
   readonly ingress?: Settings<MonitoringIngressProps, 'ingress'>;
   /** Per-alert threshold or `for` overrides by alert name, e.g. `{ HighDatabaseConnections: { threshold: count(150) } }`. @default {} (the rules as written in rules/) */
   readonly alerts?: Readonly<Record<string, AlertOverride>>;
+  /** Per-SLO objective or window overrides by SLO (`<service>-<name>`), e.g. `{ 'backend-availability': { objective: percent(99.5) } }`. @default {} (the SLOs as written in slos/) */
+  readonly slos?: Readonly<Record<string, SloOverride>>;
   /** NetworkPolicy peers outside the stack. @default {} */
   readonly network?: NetworkSettings;
 }
@@ -101,7 +104,7 @@ export interface StackConfig {
 // One list per interface, checked against it by tsc: a new field is one more word here.
 export const STACK_CONFIG_KEYS = keysOf<StackConfig>()([
   'environment', 'namespace', 'namespaceMode', 'podSecurityEnforce', 'hostNamespace', 'watchedNamespaces', 'prometheus', 'kubeStateMetrics', 'nodeExporter',
-  'postgresExporter', 'alertmanager', 'grafana', 'ingress', 'alerts', 'network',
+  'postgresExporter', 'alertmanager', 'grafana', 'ingress', 'alerts', 'slos', 'network',
 ]);
 export const NETWORK_SETTINGS_KEYS = keysOf<NetworkSettings>()([
   'ingressControllerNamespace', 'ingressControllerPodLabels', 'dnsNamespace', 'dnsPodLabels', 'clusterCidr', 'postgresCidr',
@@ -162,6 +165,8 @@ export function checkStackConfig(config: StackConfig): void {
   checkKeys(at('network'), config.network, NETWORK_SETTINGS_KEYS);
   check(config.alerts === undefined || isObject(config.alerts), 'StackConfig', 'alerts', config.alerts, 'an object of overrides by alert name');
   for (const [name, override] of Object.entries(config.alerts ?? {})) checkKeys(at(`alerts.${name}`), override, ALERT_OVERRIDE_KEYS);
+  check(config.slos === undefined || isObject(config.slos), 'StackConfig', 'slos', config.slos, 'an object of overrides by SLO (<service>-<name>)');
+  for (const [name, override] of Object.entries(config.slos ?? {})) checkKeys(at(`slos.${name}`), override, SLO_OVERRIDE_KEYS);
 
   // The stack labels its namespaces `restricted`/`privileged` and denies all traffic in them.
   if (config.namespace !== undefined) checkOwnNamespace('StackConfig', 'namespace', config.namespace);

@@ -16,6 +16,13 @@ import { checkDashboards } from './dashboards/validate';
 import { ruleGroups } from '../rules';
 import { dashboards } from '../dashboards';
 import { alertPanelLinks, dashboardUrl } from './alerting/dashboard-links';
+import { slos as sloDeclarations } from '../slos';
+import { sloDashboard } from '../dashboards/slo-dashboard';
+
+/** The SLO dashboard's file, beside the four of dashboards/index.ts. */
+export const SLO_DASHBOARD_FILE = 'slo-dashboard.json';
+import { checkSlos, Slo, sloCatalog, renderSloRuleFile, SLO_RULE_FILE } from './slo';
+import { checkQuery } from './promql';
 
 /**
  * The whole monitoring stack. Each component is its own Chart, so it lands in its own file of dist/
@@ -32,6 +39,8 @@ export class MonitoringStack {
   readonly ingress: MonitoringIngress;
   /** The alerting and recording rules Prometheus loads. */
   readonly ruleGroups: readonly RuleGroup[];
+  /** The service level objectives, with this environment's overrides. */
+  readonly slos: readonly Slo[];
 
   /** Adds one chart per component to `app` (charts must be the App's children to get plain file names). */
   constructor(app: App, config: StackConfig = {}) {
@@ -112,10 +121,24 @@ export class MonitoringStack {
     this.ruleGroups = groups.map((g) => g.mapAlerts((a) => (overrides[a.name] ? a.with('StackConfig', overrides[a.name]) : a)));
     // Units first: a threshold in the wrong dimension cannot even be rendered meaningfully.
     checkRuleConditions(this.ruleGroups);
+    // SLOs: the declarations of slos/ with this environment's objectives, checked before rendering.
+    const sloOverrides = config.slos ?? {};
+    const declared = sloDeclarations();
+    for (const id of Object.keys(sloOverrides)) {
+      check(declared.some((s) => s.id === id), 'StackConfig', 'slos', id, `the id of an SLO of slos/: ${declared.map((s) => s.id).join(', ')}`);
+    }
+    this.slos = declared.map((s) => (sloOverrides[s.id] ? s.with(sloOverrides[s.id]) : s));
+    checkSlos(this.slos, (s) => (sloOverrides[s.id] ? `StackConfig.slos.${s.id}` : `slos/${s.id}`));
+    const sloCatalogOf = sloCatalog(this.slos, catalogWithRecordings(this.ruleGroups).catalog);
+    const sloRuleFile = renderSloRuleFile(this.slos);
+    for (const rule of sloRuleFile.groups.flatMap((g) => (g as { rules: Array<{ expr: string; record?: string; alert?: string }> }).rules)) {
+      checkQuery(rule.expr, { context: `slos/: ${rule.record ? `recording rule ${rule.record}` : `alert ${rule.alert}`}`, catalog: sloCatalogOf });
+    }
     // Every alert links to the panel that shows it, found in the dashboards Grafana will serve.
-    const dashboardModels = dashboards(this.ruleGroups);
+    const dashboardModels = { ...dashboards(this.ruleGroups), [SLO_DASHBOARD_FILE]: sloDashboard(this.slos) };
     const dashboardUrls = new Map([...alertPanelLinks(this.ruleGroups, dashboardModels)].map(([name, link]) => [name, dashboardUrl(ingress.urls.grafana, link)]));
-    const ruleFiles = Object.fromEntries(this.ruleGroups.map((g) => [g.fileName, renderRuleFile(g, { dashboardUrls })]));
+    const ruleFiles: Record<string, object> = Object.fromEntries(this.ruleGroups.map((g) => [g.fileName, renderRuleFile(g, { dashboardUrls })]));
+    ruleFiles[SLO_RULE_FILE] = sloRuleFile;
 
     const watched = [...new Set([namespace, ...(config.watchedNamespaces ?? [])])];
     this.prometheus = new Prometheus(chart('prometheus'), 'prometheus', {
@@ -138,7 +161,7 @@ export class MonitoringStack {
     // Dashboards get the rules' checks too: syntax, catalog metrics and labels, with Grafana's macros
     // substituted as Grafana does ($__rate_interval is at least four scrape intervals).
     checkDashboards(dashboardModels, {
-      catalog: catalogWithRecordings(this.ruleGroups).catalog,
+      catalog: sloCatalogOf,
       rateInterval: this.prometheus.scrapeInterval.times(4),
     });
     this.grafana = new Grafana(chart('grafana'), 'grafana', {

@@ -12,6 +12,8 @@ import { ApiObject, App, YamlOutputType } from 'cdk8s';
 import { renderRunbooks } from './alerting';
 import { StackConfig } from './config';
 import { ruleGroups } from '../rules';
+import { slos } from '../slos';
+import { renderSloRunbooks } from './slo';
 import { MonitoringStack } from './stack';
 import { folderLabel, isError } from './failure';
 import { ConfigError, check, checkDnsLabel } from './validate';
@@ -113,7 +115,7 @@ function markerText(files: Iterable<string>): string {
 
 // The checkout: synth never writes into it but to dist/ (or a new folder) and docs/runbooks/.
 const CHECKOUT = path.resolve(__dirname, '..');
-const SOURCE_FOLDERS = ['lib', 'rules', 'dashboards', 'test', 'scripts', 'docs', 'node_modules', 'dist-lib', 'coverage'];
+const SOURCE_FOLDERS = ['lib', 'rules', 'dashboards', 'slos', 'schemas', 'test', 'scripts', 'docs', 'node_modules', 'dist-lib', 'coverage'];
 
 /** `p` made absolute with every symbolic link of its existing part resolved. */
 function realPath(p: string): string {
@@ -362,7 +364,7 @@ export function synthAll(options: SynthAllOptions): SynthAllResult {
       for (const [file, text] of files) manifests!.files.set(`${prefix}${file}`, text);
       results[name] = { files: [...files.keys()].sort(), kinds };
     });
-    const pages = runbooks ? renderRunbooks(ruleGroups()) : {};
+    const pages = runbooks ? renderAllRunbooks() : {};
     for (const [file, text] of Object.entries(pages)) runbooks!.files.set(file, text);
     for (const t of targets) t.files.set(MARKER, markerText(t.files.keys()));
     targets.forEach(checkOwned);
@@ -461,6 +463,14 @@ export function summarize(environment: string, result: SynthResult, dir: string)
     `  files:   ${result.files.join(', ')}`,
     `  objects: ${kinds.join(', ')}`,
   ].join('\n');
+}
+
+/** Every runbook page: one per alert of rules/ and per SLO alert of slos/, and the index of both. */
+export function renderAllRunbooks(): Record<string, string> {
+  const slo = renderSloRunbooks(slos());
+  const pages = { ...renderRunbooks(ruleGroups()), ...slo.pages };
+  pages['README.md'] = [pages['README.md'].replace(/\n+$/, ''), '', ...slo.index].join('\n');
+  return pages;
 }
 
 /** Writes one runbook page per alert (and an index) into `dir`, replacing what was there. */

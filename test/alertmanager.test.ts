@@ -286,6 +286,10 @@ describe('the rendered config', () => {
     expect((renderAlertmanagerConfig({}) as any).inhibit_rules).toEqual([
       { source_matchers: ['severity="critical"'], target_matchers: ['severity=~"warning|info"'], equal: ['alertname', 'service'] },
       { source_matchers: ['severity="warning"'], target_matchers: ['severity="info"'], equal: ['alertname', 'service'] },
+      // lib/slo's: a faster burn-rate tier mutes the slower ones of the same SLO
+      { source_matchers: ['category="slo"', 'burn_window="1h"'], target_matchers: ['category="slo"', 'burn_window="6h"'], equal: ['slo'] },
+      { source_matchers: ['category="slo"', 'burn_window="6h"'], target_matchers: ['category="slo"', 'burn_window="1d"'], equal: ['slo'] },
+      { source_matchers: ['category="slo"', 'burn_window="1d"'], target_matchers: ['category="slo"', 'burn_window="3d"'], equal: ['slo'] },
     ]);
   });
 

@@ -23,6 +23,8 @@ import { analyze } from '../lib/promql';
 import { dashboardQueries, substituteGrafana } from '../lib/dashboards/queries';
 import { Duration } from '../lib/units';
 import { ruleGroups } from '../rules';
+import { renderSloRuleFile, SLO_RULE_FILE } from '../lib/slo';
+import { slos } from '../slos';
 import { K8sObject, loadObjects, prometheusFiles, synthTo } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -260,6 +262,7 @@ describe('consistency of the instrumentation with the rules and dashboards', () 
 
   test('every metric and label of the rules declared in rules/ is produced (independent of the ConfigMap wiring)', () => {
     const files = Object.fromEntries(ruleGroups().map((g) => [`${g.name}.rules.yml`, JSON.stringify(renderRuleFile(g))]));
+    files[SLO_RULE_FILE] = JSON.stringify(renderSloRuleFile(slos()));
     const { queries, records: recs } = ruleQueries(files);
     expect(queries.length).toBeGreaterThan(0);
     const { problems, used } = check(queries, producers(recs));

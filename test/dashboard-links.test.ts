@@ -59,7 +59,8 @@ describe.each(envs)('$name', ({ grafana, alerts, dashboards }) => {
   test('only alerts of a group without any panel, and the Watchdog, go without a link', () => {
     const groupOf = new Map(ruleGroups().flatMap((g) => g.alerts.map((a) => [a.name, g] as const)));
     const has = new Set(linked.map((a) => a.alert!));
-    for (const a of alerts.filter((x) => !has.has(x.alert!))) {
+    // The SLO alerts (slos/, rendered apart from the rule groups) carry no link yet: the SLO dashboard is one page.
+    for (const a of alerts.filter((x) => !has.has(x.alert!) && (x as { labels?: Record<string, string> }).labels?.category !== 'slo')) {
       const g = groupOf.get(a.alert!)!;
       expect([a.alert, g.alerts.filter((x) => has.has(x.name)).map((x) => x.name)]).toEqual([a.alert, []]);
     }

@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { renderRunbooks } from '../lib/alerting';
+import { renderAllRunbooks } from '../lib/synth';
 import { catalogWithRecordings } from '../lib/alerting/validate';
 import { CATALOG } from '../lib/catalog';
 import { environmentConfig } from '../lib/config';
@@ -86,6 +86,19 @@ const PANELS: Record<string, [string[], Unit]> = {
   'knowton-technical-dashboard.json / Memory requested by pod': [['kube_pod_container_resource_requests'], 'bytes'],
 };
 
+/**
+ * The SLO dashboard (issue 17): per SLO its objective, budget remaining, SLI over the 30-day window (as a
+ * share of good events) and the burn rate over every alert window (error ratio / budget, shown as `x`).
+ */
+const SLO_IDS = ['backend-availability', 'ai-service-availability', 'backend-latency', 'backend-nft-mint'];
+const BURN_WINDOWS = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'];
+const SLO_PANELS: Record<string, [string[], Unit]> = Object.fromEntries(SLO_IDS.flatMap((id) => [
+  [`slo-dashboard.json / ${id} / Objective`, [['slo:objective:ratio'], 'percentunit']],
+  [`slo-dashboard.json / ${id} / Error budget remaining`, [['slo:error_budget:remaining_ratio'], 'percentunit']],
+  [`slo-dashboard.json / ${id} / SLI over 30 days`, [['slo:sli_error:ratio_rate30d'], 'percentunit']],
+  [`slo-dashboard.json / ${id} / Burn rate per alert window`, [BURN_WINDOWS.map((w) => `slo:sli_error:ratio_rate${w}`).sort(), 'suffix:x']],
+]));
+
 /** What the recording rules the panels read are computed from (so a recorded panel cannot read the wrong source either). */
 const RECORDED: Record<string, string[]> = {
   'service:http_requests_errors:ratio_rate5m': ['http_requests_total'],
@@ -97,32 +110,54 @@ const RECORDED: Record<string, string[]> = {
 const catalog = catalogWithRecordings(ruleGroups(), CATALOG).catalog;
 const metricsOf = (expr: string): string[] => [...new Set(analyze(expr.replace(/\$__rate_interval/g, '5m').replace(/\$service/g, '.+'), catalog).metrics)].sort();
 
-function panels(model: any): any[] {
-  return (model.panels ?? []).flatMap((p: any) => (p.type === 'row' ? p.panels ?? [] : [p]));
-}
 
 describe.each(ENVS)('%s: dashboards', (e) => {
   test('every panel reads the metrics of its title, in its unit (and nothing else is on a dashboard)', () => {
     const data = findObject(synthesized[e]!, 'ConfigMap', 'grafana-dashboards').data as Record<string, string>;
     const seen: Record<string, [string[], Unit]> = {};
     for (const [file, json] of Object.entries(data)) {
-      for (const p of panels(JSON.parse(json))) {
-        const exprs: string[] = (p.targets ?? []).map((t: any) => t.expr);
-        seen[`${file} / ${p.title}`] = [[...new Set(exprs.flatMap(metricsOf))].sort(), p.fieldConfig?.defaults?.unit];
+      // The SLO dashboard repeats its panels per SLO, each under a row named by the SLO's id.
+      let slo = '';
+      for (const p of JSON.parse(json).panels ?? []) {
+        if (p.type === 'row') slo = String(p.title).split(':')[0];
+        for (const q of p.type === 'row' ? p.panels ?? [] : [p]) {
+          const exprs: string[] = (q.targets ?? []).map((t: any) => t.expr);
+          const key = file === 'slo-dashboard.json' ? `${file} / ${slo} / ${q.title}` : `${file} / ${q.title}`;
+          seen[key] = [[...new Set(exprs.flatMap(metricsOf))].sort(), q.fieldConfig?.defaults?.unit];
+        }
       }
     }
-    expect(seen).toEqual(PANELS);
+    expect(seen).toEqual({ ...PANELS, ...SLO_PANELS });
   });
 
   test('the recording rules the panels read are computed from the metrics their names say', () => {
     const { rules } = prometheusFiles(synthesized[e]!);
     const records: Record<string, string[]> = {};
     for (const text of Object.values(rules)) {
-      for (const g of parse(text).groups) for (const r of g.rules) if (r.record) records[r.record] = metricsOf(r.expr);
+      for (const g of parse(text).groups) {
+        for (const r of g.rules) if (r.record) records[r.labels?.slo ? `${r.record}{slo="${r.labels.slo}"}` : r.record] = metricsOf(r.expr);
+      }
     }
-    expect(records).toEqual(RECORDED);
+    expect(records).toEqual({ ...RECORDED, ...SLO_RECORDED });
   });
 });
+
+/** Each SLO's events (issue 17): bad and total per SLI, and the recordings over every window built from them. */
+const SLO_SOURCES: Record<string, string[]> = {
+  'backend-availability': ['http_requests_total'],
+  'ai-service-availability': ['http_requests_total'],
+  'backend-latency': ['http_request_duration_seconds_bucket', 'http_request_duration_seconds_count'],
+  'backend-nft-mint': ['knowton_transaction_errors_total', 'knowton_transactions_total'],
+};
+const SLO_RECORDED: Record<string, string[]> = Object.fromEntries(SLO_IDS.flatMap((id) => {
+  const at = (record: string) => `${record}{slo="${id}"}`;
+  return [
+    ...[...BURN_WINDOWS, '30d'].map((w) => [at(`slo:sli_error:ratio_rate${w}`), SLO_SOURCES[id]]),
+    ...['1h', '6h', '1d', '3d'].map((w) => [at(`slo:sli_events:rate${w}`), SLO_SOURCES[id].filter((m) => !/errors|_bucket/.test(m) || id === 'backend-availability' || id === 'ai-service-availability')]),
+    [at('slo:objective:ratio'), []],
+    [at('slo:error_budget:remaining_ratio'), ['slo:sli_error:ratio_rate30d']],
+  ];
+}));
 
 // ---------------------------------------------------------------------------------------------
 // Alerts
@@ -182,7 +217,7 @@ describe.each(ENVS)('%s: alert rules', (e) => {
     for (const [file, text] of Object.entries(rules)) {
       for (const g of parse(text).groups) {
         expect(file).toBe(`${g.name}.rules.yml`);
-        for (const r of g.rules.filter((x: any) => x.alert)) {
+        for (const r of g.rules.filter((x: any) => x.alert && g.name !== 'slo')) {
           const cmp = /\s(==|!=|>=|<=|>|<)\s(-?[\d.e+]+)$/.exec(r.expr);
           const row = ALERTS[r.alert] ? { ...ALERTS[r.alert], ...OVERRIDES[e][r.alert] } : undefined;
           const windows = [...expanded(r.expr).matchAll(/\[(\w+)\]/g)].map((m: RegExpMatchArray) => m[1]);
@@ -200,6 +235,37 @@ describe.each(ENVS)('%s: alert rules', (e) => {
     }
     const expected = Object.fromEntries(Object.entries(ALERTS).map(([name, row]) => [name, { ...row, ...OVERRIDES[e][name] }]));
     expect(seen).toEqual(expected);
+  });
+});
+
+/**
+ * The SLO alerts, from the SRE workbook's tiers over a 30-day budget: page (critical) at 14.4x over 1h and 5m
+ * and at 6x over 6h and 30m; ticket (warning) at 3x over 1d and 2h and at 1x over 3d and 6h; only above a
+ * minimum event rate (1 a minute; NFT mints, 10 an hour).
+ */
+const SLO_ALERTS: Record<string, { prefix: string; objective: number; minPerSecond: number }> = {
+  'backend-availability': { prefix: 'BackendAvailability', objective: 0.999, minPerSecond: 1 / 60 },
+  'ai-service-availability': { prefix: 'AiServiceAvailability', objective: 0.995, minPerSecond: 1 / 60 },
+  'backend-latency': { prefix: 'BackendLatency', objective: 0.99, minPerSecond: 1 / 60 },
+  'backend-nft-mint': { prefix: 'BackendNftMint', objective: 0.99, minPerSecond: 10 / 3600 },
+};
+const TIERS: Array<[string, string, number, string]> = [['1h', '5m', 14.4, 'critical'], ['6h', '30m', 6, 'critical'], ['1d', '2h', 3, 'warning'], ['3d', '6h', 1, 'warning']];
+
+describe.each(ENVS)('%s: SLO alerts', (e) => {
+  test('every SLO has its four tiers: windows, burn rate over the budget, severity, minimum traffic', () => {
+    const { rules } = prometheusFiles(synthesized[e]!);
+    const seen = parse(rules['slo.rules.yml']).groups.flatMap((g: any) => g.rules.filter((r: any) => r.alert).map((r: any) => {
+      const terms = r.expr.split(/\s+and\s+/).map((t: string) => t.trim());
+      return [r.alert, r.labels.severity, r.labels.slo, r.labels.burn_window, terms.map((t: string) => t.replace(/\{[^}]*\}/, ''))];
+    }));
+    const num = (x: number) => Number(x.toPrecision(12));
+    const expected = Object.entries(SLO_ALERTS).flatMap(([id, s]) => TIERS.map(([long, short, factor, severity]) => [
+      `${s.prefix}BurnRate${long}`, severity, id, long,
+      [`slo:sli_error:ratio_rate${long} / ${num(1 - s.objective)} > ${factor}`, `slo:sli_error:ratio_rate${short} / ${num(1 - s.objective)} > ${factor}`,
+        `slo:sli_events:rate${long} > ${num(s.minPerSecond)}`],
+    ]));
+    expect(seen.map((r: any[]) => [r[0], r[1], r[2], r[3], r[4].map((t: string) => t.replace(/(\d\.\d+)/g, (m) => String(num(Number(m)))))]))
+      .toEqual(expected);
   });
 });
 
@@ -248,7 +314,7 @@ test('the committed docs/runbooks are exactly what the rules render', () => {
   const dir = path.join(__dirname, '..', 'docs', 'runbooks');
   // .knowton-synth is synth's list of the files it wrote (lib/synth.ts), not a page.
   const committed = Object.fromEntries(fs.readdirSync(dir).filter((f) => f !== '.knowton-synth').sort().map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
-  const rendered = renderRunbooks(ruleGroups());
+  const rendered = renderAllRunbooks();
   expect(Object.keys(committed)).toEqual(Object.keys(rendered).sort());
   for (const [f, text] of Object.entries(rendered)) expect([f, committed[f]]).toEqual([f, text]);
   expect(Object.keys(rendered)).toEqual(expect.arrayContaining([...Object.keys(ALERTS).map((a) => `${a}.md`), 'README.md']));

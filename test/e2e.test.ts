@@ -18,6 +18,7 @@ import { LocalStack, Notification, TEST_TIMINGS, sleep, waitFor } from '../lib/d
 import { dashboardQueries, substituteGrafana } from '../lib/dashboards/queries';
 import { APP_JOB } from '../lib/components/prometheus-config';
 import { ruleGroups } from '../rules';
+import { SLO_GROUP } from '../lib/slo';
 
 let stack: LocalStack;
 
@@ -85,7 +86,7 @@ test('every rule group is evaluated without errors', async () => {
     const gs = ((await (await fetch(`${stack.prometheusUrl}/api/v1/rules`)).json()) as any).data.groups as any[];
     return gs.length > 0 && gs.every((g) => g.rules.every((r: any) => r.lastEvaluation && !r.lastEvaluation.startsWith('0001'))) ? gs : undefined;
   });
-  expect(groups.map((g) => g.name).sort()).toEqual(ruleGroups().map((g) => g.name).sort());
+  expect(groups.map((g) => g.name).sort()).toEqual([...ruleGroups().map((g) => g.name), SLO_GROUP].sort());
   const unhealthy = groups.flatMap((g) => g.rules.filter((r: any) => r.health !== 'ok').map((r: any) => `${g.name}/${r.name}: ${r.lastError}`));
   expect(unhealthy).toEqual([]);
 });
@@ -190,6 +191,18 @@ test('error spike: HighErrorRate fires for the backend only, in #knowton-warning
   const got = await notified('HighErrorRate', 'firing', ['#knowton-alerts', '#knowton-warnings']);
   for (const n of got) expect(n.labels).toMatchObject({ alertname: 'HighErrorRate', severity: 'warning', service: 'backend' });
   expect(sinceSwitch('HighErrorRate').filter((n) => n.labels.service !== 'backend')).toEqual([]);
+}, 30000);
+
+test("the same spike burns the backend's availability budget at ~300x: the 1h tier pages PagerDuty and #knowton-critical with the SLO's labels", async () => {
+  // Still error-spike (30% 5xx against a 0.1% budget); the page needs both the 1h and 5m windows above 14.4x.
+  const got = await notified('BackendAvailabilityBurnRate1h', 'firing', ['#knowton-alerts', '#knowton-critical', 'pagerduty']);
+  for (const n of got) {
+    expect(n.labels).toMatchObject({ alertname: 'BackendAvailabilityBurnRate1h', severity: 'critical', category: 'slo', service: 'backend', slo: 'backend-availability', burn_window: '1h', environment: 'dev' });
+  }
+  expect(got.find((n) => n.via === 'pagerduty')!.body).toMatchObject({ event_action: 'trigger' });
+  // No other SLO burns: the ai-service, latency and mint budgets are untouched.
+  const others = stack.receiver.received.filter((n) => n.labels.category === 'slo' && n.labels.slo !== 'backend-availability');
+  expect(others).toEqual([]);
 }, 30000);
 
 test('slow responses: HighResponseTime fires for the backend, in #knowton-warnings', async () => {

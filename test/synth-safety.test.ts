@@ -21,7 +21,7 @@ import { tempDir } from './helpers';
 jest.setTimeout(180000);
 
 const ROOT = path.join(__dirname, '..');
-const PROJECT = ['main.ts', 'lib', 'rules', 'dashboards', 'tsconfig.json', 'package.json', 'cdk8s.yaml', 'dist', 'docs'];
+const PROJECT = ['main.ts', 'lib', 'rules', 'dashboards', 'slos', 'tsconfig.json', 'package.json', 'cdk8s.yaml', 'dist', 'docs'];
 
 const copies: string[] = [];
 afterAll(() => copies.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));

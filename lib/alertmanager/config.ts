@@ -3,6 +3,7 @@
  * every alert to #knowton-alerts; critical also to #knowton-critical, PagerDuty and email;
  * warning to #knowton-warnings; info to #knowton-info; the Watchdog to a dead man's switch.
  */
+import { SLO_INHIBIT_RULES } from '../slo/render';
 import { Duration } from '../units';
 import { check, checkDuration, keysOf } from '../validate';
 import { AlertmanagerModel, checkEmail, checkHttpUrl, eq, InhibitRule, matchesRegex, Receiver, Route, RouteTimings, TimeInterval } from './model';
@@ -369,7 +370,7 @@ export function buildAlertmanagerModel(props: AlertmanagerConfigProps, where: st
       routes: [watchdog, ...SEVERITIES.map(severityRoute)],
     },
     receivers,
-    inhibitRules: INHIBIT_RULES,
+    inhibitRules: [...INHIBIT_RULES, ...SLO_INHIBIT_RULES],
     timeIntervals: p.timeIntervals,
   };
 }

@@ -8,7 +8,7 @@ export const LABEL_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   // target labels set by the scrape configuration
   job: ['knowton-backend', 'kube-state-metrics', 'kubelet-cadvisor', 'node-exporter', 'postgres-exporter', 'prometheus', 'alertmanager'],
   instance: ['10.42.0.15:3000'],
-  service: ['backend'],
+  service: ['backend', 'ai-service'],
   namespace: ['knowton-dev'],
   pod: ['backend-7d4b9c6f5-x2x7q'],
   // application labels

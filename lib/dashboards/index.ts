@@ -65,12 +65,22 @@ export interface PanelSpec {
    * "per second", which Grafana would show as ops/s. @default the first query's unit
    */
   readonly unit?: string;
+  /** See PanelOptions.marks. */
+  readonly marks?: readonly Mark[];
 }
 
 export interface PanelOptions {
   readonly description?: string;
   readonly width?: number;
   readonly unit?: string;
+  /** Lines to draw, in the first query's unit (the SLO tiers' burn rates). @default the threshold of the alert on the first query, if any */
+  readonly marks?: readonly Mark[];
+}
+
+/** A horizontal line on a panel: bad above it, red for critical, orange otherwise. */
+export interface Mark {
+  readonly value: number;
+  readonly severity: 'critical' | 'warning' | 'info';
 }
 
 type Targets = Query<Dimension> | Target | ReadonlyArray<Query<Dimension> | Target>;
@@ -143,10 +153,15 @@ function thresholds(alert: AlertRule | undefined): grafana.ThresholdsConfigBuild
   return new grafana.ThresholdsConfigBuilder().mode(grafana.ThresholdsMode.Absolute).steps(steps);
 }
 
+function markThresholds(marks: readonly Mark[]): grafana.ThresholdsConfigBuilder {
+  const steps: grafana.Threshold[] = [{ value: null, color: 'green' }, ...[...marks].sort((a, b) => a.value - b.value).map((m) => ({ value: m.value, color: m.severity === 'critical' ? 'red' : 'orange' }))];
+  return new grafana.ThresholdsConfigBuilder().mode(grafana.ThresholdsMode.Absolute).steps(steps);
+}
+
 function buildPanel(p: PanelSpec, id: number, alerts: readonly AlertRule[]): ts.PanelBuilder | stats.PanelBuilder {
   if (!p.targets.length) throw new Error(`panel "${p.title}" has no query`);
   const first = p.targets[0].query;
-  const alert = alertOn(first, alerts);
+  const alert = p.marks ? undefined : alertOn(first, alerts);
   const panel = p.kind === 'timeseries' ? new ts.PanelBuilder() : new stats.PanelBuilder();
   panel
     .id(id)
@@ -154,7 +169,7 @@ function buildPanel(p: PanelSpec, id: number, alerts: readonly AlertRule[]): ts.
     .description(p.description ?? describe(first))
     .datasource(DATASOURCE)
     .unit(p.unit ?? first.unit.grafanaUnit)
-    .thresholds(thresholds(alert))
+    .thresholds(p.marks ? markThresholds(p.marks) : thresholds(alert))
     .span(p.width ?? (p.kind === 'timeseries' ? 12 : 6))
     .height(p.kind === 'timeseries' ? 8 : 4);
   p.targets.forEach((t, i) => {
@@ -168,7 +183,7 @@ function buildPanel(p: PanelSpec, id: number, alerts: readonly AlertRule[]): ts.
   if (panel instanceof ts.PanelBuilder) {
     // the SDK hides the timeseries legend by default
     panel.legend(new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom));
-    if (alert?.thresholdMark()) panel.thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed));
+    if (alert?.thresholdMark() || p.marks?.length) panel.thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed));
   } else {
     panel.reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false)).graphMode(common.BigValueGraphMode.Area);
   }

@@ -1,0 +1,102 @@
+import { RECORDING_RULES } from '../alerting/validate';
+import { DEFAULT_RUNBOOK_BASE_URL, RenderOptions } from '../alerting/render';
+import { CATALOG } from '../catalog';
+import { Catalog, Metric } from '../catalog/metric';
+import { eq, InhibitRule } from '../alertmanager/model';
+import { Duration, Units } from '../units';
+import { ALERT_WINDOWS, BURN_TIERS, num, Slo, SloAlert } from './slo';
+
+/** The rule group of every SLO, and its file beside the rules/ groups. */
+export const SLO_GROUP = 'slo';
+export const SLO_RULE_FILE = `${SLO_GROUP}.rules.yml`;
+/** Label `category` of the SLO alerts. */
+export const SLO_CATEGORY = 'slo';
+
+/** Recorded series, each with the labels `service` and `slo`. */
+export const SLO_SERIES = {
+  /** The SLI's error ratio over a window: `slo:sli_error:ratio_rate1h`. */
+  errorRatio: (w: Duration): string => `slo:sli_error:ratio_rate${w.toPromDuration()}`,
+  /** Events per second over a window, for the minimum traffic: `slo:sli_events:rate1h`. */
+  eventRate: (w: Duration): string => `slo:sli_events:rate${w.toPromDuration()}`,
+  /** The objective as a ratio (0.999), for dashboards. */
+  objective: 'slo:objective:ratio',
+  /** Error budget left over the SLO window: 1 is untouched, 0 spent, negative overspent. */
+  budgetRemaining: 'slo:error_budget:remaining_ratio',
+} as const;
+
+const LONG_WINDOWS: readonly Duration[] = BURN_TIERS.map((t) => t.long);
+
+function selector(name: string, slo: Slo): string {
+  return `${name}{slo="${slo.id}"}`;
+}
+
+/** The alert's expression: both windows burn faster than the tier's rate, with enough traffic on the long one. Its value is the long window's burn rate. */
+export function alertExpr(slo: Slo, a: SloAlert): string {
+  const burn = (w: Duration): string => `${selector(SLO_SERIES.errorRatio(w), slo)} / ${num(slo.budget)} > ${num(a.burnRate)}`;
+  return [
+    burn(a.tier.long),
+    burn(a.tier.short),
+    `${selector(SLO_SERIES.eventRate(a.tier.long), slo)} > ${num(slo.minEventRate.in(Units.PER_SECOND))}`,
+  ].join('\nand ');
+}
+
+export function sloRunbookUrl(a: SloAlert, base = DEFAULT_RUNBOOK_BASE_URL): string {
+  return `${base.replace(/\/+$/, '')}/${a.name}.md`;
+}
+
+/** Labels of an SLO alert: routing (severity), and which SLO and tier. */
+export function sloAlertLabels(slo: Slo, a: SloAlert): Record<string, string> {
+  return { severity: a.tier.severity, category: SLO_CATEGORY, component: 'application', ...slo.labels, burn_window: a.tier.long.toPromDuration() };
+}
+
+export function sloAlertAnnotations(slo: Slo, a: SloAlert, options: RenderOptions = {}): Record<string, string> {
+  const spent = num(a.tier.budgetSpent * 100);
+  return {
+    summary: `${slo.service} is burning its ${slo.name} error budget ${num(a.burnRate)}x too fast (${spent}% of ${slo.window.toHuman()} in ${a.tier.long.toHuman()})`,
+    description:
+      `Over the last ${a.tier.long.toHuman()} the error budget of ${slo.id} (objective ${slo.objective} over ${slo.window.toHuman()}) burned ` +
+      `{{ $value | printf "%.1f" }} times as fast as it may, and still does over ${a.tier.short.toHuman()}: at that pace ${spent}% of the budget goes in ${a.tier.long.toHuman()}.`,
+    runbook_url: sloRunbookUrl(a, options.runbookBaseUrl),
+  };
+}
+
+/** The rules of one SLO: error ratios per window, event rates, objective, budget remaining, then its alerts. */
+export function sloRules(slo: Slo, options: RenderOptions = {}): object[] {
+  // A copy per rule: a shared object would be written as a YAML anchor and aliases.
+  const labels = (): Record<string, string> => ({ ...slo.labels });
+  const windows = [...ALERT_WINDOWS, slo.window];
+  return [
+    ...windows.map((w) => ({ record: SLO_SERIES.errorRatio(w), expr: slo.sli.errorRatio(w), labels: labels() })),
+    ...LONG_WINDOWS.map((w) => ({ record: SLO_SERIES.eventRate(w), expr: slo.sli.eventRate(w), labels: labels() })),
+    { record: SLO_SERIES.objective, expr: `vector(${num(slo.target)})`, labels: labels() },
+    { record: SLO_SERIES.budgetRemaining, expr: `1 - ${selector(SLO_SERIES.errorRatio(slo.window), slo)} / ${num(slo.budget)}`, labels: labels() },
+    ...slo.alerts.map((a) => ({ alert: a.name, expr: alertExpr(slo, a), labels: sloAlertLabels(slo, a), annotations: sloAlertAnnotations(slo, a, options) })),
+  ];
+}
+
+/** The SLO rule file: one group, recording rules of an SLO before its alerts (evaluated in order). */
+export function renderSloRuleFile(slos: readonly Slo[], options: RenderOptions = {}): { groups: object[] } {
+  return { groups: [{ name: SLO_GROUP, rules: slos.flatMap((s) => sloRules(s, options)) }] };
+}
+
+/**
+ * A faster tier inhibits the slower ones of the same SLO: one page, not four, while a budget burns.
+ * Appended to the Alertmanager configuration's inhibit rules.
+ */
+export const SLO_INHIBIT_RULES: readonly InhibitRule[] = BURN_TIERS.slice(0, -1).map((fast, i) => ({
+  source: [eq('category', SLO_CATEGORY), eq('burn_window', fast.long.toPromDuration())],
+  target: [eq('category', SLO_CATEGORY), eq('burn_window', BURN_TIERS[i + 1].long.toPromDuration())],
+  equal: ['slo'],
+}));
+
+/** The catalog plus the series the SLO rules record, for dashboard checks. */
+export function sloCatalog(slos: readonly Slo[], base: Catalog = CATALOG): Catalog {
+  const windows = [...new Map([...ALERT_WINDOWS, ...slos.map((s) => s.window)].map((w) => [w.toMillis(), w])).values()];
+  const gauge = (name: string, help: string) => new Metric(RECORDING_RULES, { name, kind: 'gauge', unit: Units.RATIO, labels: ['service', 'slo'], help });
+  return base.with([
+    ...windows.map((w) => gauge(SLO_SERIES.errorRatio(w), `SLI error ratio over ${w.toHuman()}`)),
+    ...LONG_WINDOWS.map((w) => new Metric(RECORDING_RULES, { name: SLO_SERIES.eventRate(w), kind: 'gauge', unit: Units.PER_SECOND, labels: ['service', 'slo'], help: `SLI events per second over ${w.toHuman()}` })),
+    gauge(SLO_SERIES.objective, 'SLO objective'),
+    gauge(SLO_SERIES.budgetRemaining, 'error budget remaining'),
+  ]);
+}
