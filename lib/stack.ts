@@ -14,6 +14,7 @@ import { check } from './validate';
 import { catalogWithRecordings, checkRuleConditions, RuleGroup, renderRuleFile, validateRuleGroups } from './alerting';
 import { checkDashboards } from './dashboards/validate';
 import { ruleGroups } from '../rules';
+import { INSTRUMENTED_SERVICES } from './catalog';
 import { dashboards } from '../dashboards';
 
 /**
@@ -102,8 +103,9 @@ export class MonitoringStack {
       externalUrl: ingress.urls.alertmanager,
     });
 
+    const watched = [...new Set([namespace, ...(config.watchedNamespaces ?? [])])];
     const overrides = config.alerts ?? {};
-    const groups = ruleGroups();
+    const groups = ruleGroups({ expectedServices: config.expectedServices ?? INSTRUMENTED_SERVICES, watchedNamespaces: watched });
     const known = groups.flatMap((g) => g.alerts.map((a) => a.name));
     for (const name of Object.keys(overrides)) {
       check(known.includes(name), 'StackConfig', 'alerts', name, `the name of an alert of rules/: ${known.join(', ')}`);
@@ -113,7 +115,6 @@ export class MonitoringStack {
     checkRuleConditions(this.ruleGroups);
     const ruleFiles = Object.fromEntries(this.ruleGroups.map((g) => [g.fileName, renderRuleFile(g)]));
 
-    const watched = [...new Set([namespace, ...(config.watchedNamespaces ?? [])])];
     this.prometheus = new Prometheus(chart('prometheus'), 'prometheus', {
       namespace,
       ...config.prometheus,

@@ -13,6 +13,13 @@ export const APP: Source<'job' | 'instance' | 'service' | 'namespace' | 'pod'> =
 
 const { SECONDS, BYTES, COUNT, USD } = Units;
 
+/**
+ * The services this catalog's instrumentation covers: the backend (HTTP, business, blockchain and data
+ * metrics, the business metrics exporter) and the AI service (its model metrics). Each runs as pods
+ * labelled `app=<service>`; an environment expects them unless StackConfig.expectedServices says otherwise.
+ */
+export const INSTRUMENTED_SERVICES: readonly string[] = ['backend', 'ai-service'];
+
 // Default prom-client buckets: request latency around the 1 s objective is resolved in 0.5 s steps.
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
