@@ -11,9 +11,10 @@ import { PostgresExporter } from './components/postgres-exporter';
 import { Prometheus } from './components/prometheus';
 import { pruneLabels } from './prune';
 import { check } from './validate';
-import { catalogWithRecordings, checkRuleConditions, RuleGroup, renderRuleFile, validateRuleGroups } from './alerting';
+import { catalogWithRecordings, checkInhibitions, checkRuleConditions, RuleGroup, renderRuleFile, validateRuleGroups } from './alerting';
 import { checkDashboards } from './dashboards/validate';
 import { ruleGroups } from '../rules';
+import { INHIBITIONS } from '../rules/inhibitions';
 import { INSTRUMENTED_SERVICES } from './catalog';
 import { dashboards } from '../dashboards';
 
@@ -113,6 +114,8 @@ export class MonitoringStack {
     this.ruleGroups = groups.map((g) => g.mapAlerts((a) => (overrides[a.name] ? a.with('StackConfig', overrides[a.name]) : a)));
     // Units first: a threshold in the wrong dimension cannot even be rendered meaningfully.
     checkRuleConditions(this.ruleGroups);
+    // Alertmanager's inhibitions name alerts and labels of these rules: a typo would mute nothing.
+    checkInhibitions(INHIBITIONS, this.ruleGroups);
     const ruleFiles = Object.fromEntries(this.ruleGroups.map((g) => [g.fileName, renderRuleFile(g)]));
 
     this.prometheus = new Prometheus(chart('prometheus'), 'prometheus', {
