@@ -205,7 +205,13 @@ export function gauge<L extends string, D extends Dimension>(
 ): Query<D> {
   const matchers = allMatchers(metric, options.where);
   const sel = selectorText(metric.name, matchers);
-  return new Query(aggregateText(sel, options.aggregate, options.by), metric.unit, `${sel}${aggregateWords(options.aggregate, options.by)}`, (value) => {
+  // One copy of a gauge every replica exports alike: sum, avg or topk of the raw series would count
+  // it once per replica. max or min of copies is the value itself, so they need no de-duplication.
+  const own = metric.ownLabels.filter((l) => !(l in metric.fixedMatchers));
+  const oneCopy = metric.sameOnEveryReplica && options.aggregate !== 'max' && options.aggregate !== 'min'
+    ? (own.length ? `max by (${own.join(', ')}) (${sel})` : `max(${sel})`)
+    : sel;
+  return new Query(aggregateText(oneCopy, options.aggregate, options.by), metric.unit, `${sel}${aggregateWords(options.aggregate, options.by)}`, (value) => {
     const labels = exampleLabels(metric, matchers);
     return { series: [{ labels, kind: 'gauge', level: value }], labels: resultLabels(labels, options.aggregate, options.by) };
   });
