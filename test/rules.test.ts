@@ -86,6 +86,11 @@ describe('the rules of the spec', () => {
       'Watchdog',
       'PrometheusConfigReloadFailed',
       'PrometheusRuleEvaluationFailures',
+      // issue 15: the upstream mixin's alerts for the features this stack uses
+      'PrometheusNotConnectedToAlertmanagers',
+      'PrometheusMissingRuleEvaluations',
+      'PrometheusTSDBCompactionsFailing',
+      'PrometheusWALFailures',
       'PrometheusNotificationsFailing',
       'AlertmanagerNotificationsFailing',
       'AlertmanagerConfigReloadFailed',
@@ -94,6 +99,9 @@ describe('the rules of the spec', () => {
     ]);
     expect(alerts.get('Watchdog')!.alert.expr).toBe('vector(1)');
     expect(alerts.get('AlertmanagerDown')!.alert.expr).toBe('up{job="alertmanager"} == 0');
+    // a failed self-scrape during a breach must not hide it: gauges read over a window
+    expect(alerts.get('PrometheusConfigReloadFailed')!.alert.expr).toBe('min_over_time(prometheus_config_last_reload_successful[5m]) == 0');
+    expect(alerts.get('PrometheusNotConnectedToAlertmanagers')!.alert.expr).toBe('max_over_time(prometheus_notifications_alertmanagers_discovered[5m]) < 1');
     // every exporter job of the stack is watched
     const targets = alerts.get('MonitoringTargetDown')!.alert.expr;
     for (const job of ['prometheus', 'kube-state-metrics', 'node-exporter', 'postgres-exporter', 'kubelet-cadvisor']) expect(targets).toContain(job);

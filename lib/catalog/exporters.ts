@@ -90,6 +90,10 @@ export const prometheus = {
   ruleEvaluationFailures: metric(PROMETHEUS, { name: 'prometheus_rule_evaluation_failures_total', kind: 'counter', unit: COUNT, labels: ['rule_group'], help: 'Rule evaluations that failed.' }),
   notificationsSent: metric(PROMETHEUS, { name: 'prometheus_notifications_sent_total', kind: 'counter', unit: COUNT, labels: ['alertmanager'], help: 'Alerts sent to an Alertmanager.' }),
   notificationErrors: metric(PROMETHEUS, { name: 'prometheus_notifications_errors_total', kind: 'counter', unit: COUNT, labels: ['alertmanager'], help: 'Errors sending alerts to an Alertmanager.' }),
+  alertmanagersDiscovered: metric(PROMETHEUS, { name: 'prometheus_notifications_alertmanagers_discovered', kind: 'gauge', unit: COUNT, labels: [], help: 'Alertmanagers Prometheus knows to send alerts to.' }),
+  ruleGroupIterationsMissed: metric(PROMETHEUS, { name: 'prometheus_rule_group_iterations_missed_total', kind: 'counter', unit: COUNT, labels: ['rule_group'], help: 'Rule group evaluations skipped because the previous one was still running.' }),
+  compactionsFailed: metric(PROMETHEUS, { name: 'prometheus_tsdb_compactions_failed_total', kind: 'counter', unit: COUNT, labels: [], help: 'TSDB compactions that failed.' }),
+  walTruncationsFailed: metric(PROMETHEUS, { name: 'prometheus_tsdb_wal_truncations_failed_total', kind: 'counter', unit: COUNT, labels: [], help: 'WAL truncations that failed.' }),
 };
 
 export const alertmanager = {

@@ -201,10 +201,19 @@ function resultLabels(series: Record<string, string>, op: Aggregation | undefine
 /** The current value of a gauge. */
 export function gauge<L extends string, D extends Dimension>(
   metric: Metric<L, D, 'gauge'>,
-  options: { readonly where?: Matchers<NoInfer<L>> } & AggregateOptions<NoInfer<L>> = {},
+  options: {
+    readonly where?: Matchers<NoInfer<L>>;
+    /**
+     * The lowest or highest value over a window instead of the last: a scrape that fails during a
+     * breach leaves no sample, and the last one would hide it. @default the last value
+     */
+    readonly over?: { readonly fn: 'min_over_time' | 'max_over_time'; readonly window: Duration };
+  } & AggregateOptions<NoInfer<L>> = {},
 ): Query<D> {
   const matchers = allMatchers(metric, options.where);
-  const sel = selectorText(metric.name, matchers);
+  const sel = options.over
+    ? `${options.over.fn}(${selectorText(metric.name, matchers)}[${options.over.window.toPromDuration()}])`
+    : selectorText(metric.name, matchers);
   // One copy of a gauge every replica exports alike: sum, avg or topk of the raw series would count
   // it once per replica. max or min of copies is the value itself, so they need no de-duplication.
   const own = metric.ownLabels.filter((l) => !(l in metric.fixedMatchers));
