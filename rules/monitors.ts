@@ -82,10 +82,11 @@ export const monitors = new RuleGroup({
       name: 'PrometheusTSDBCompactionsFailing',
       severity: 'warning',
       component: 'prometheus',
-      when: increase(prometheus.compactionsFailed, { window: Duration.hours(3), aggregate: 'sum', by: ['instance'] }).above(count(0)),
+      // Prometheus retries a failed compaction every minute, so an hour's window sees a lasting failure.
+      when: increase(prometheus.compactionsFailed, { window: Duration.hours(1), aggregate: 'sum', by: ['instance'] }).above(count(0)),
       for: Duration.minutes(0),
       summary: 'Prometheus {{ $labels.instance }} fails to compact its TSDB',
-      description: '{{ value }} TSDB compactions of {{ $labels.instance }} failed in the last 3 hours: the head block grows and the disk fills.',
+      description: '{{ value }} TSDB compactions of {{ $labels.instance }} failed in the last hour: the head block grows and the disk fills.',
       firstChecks: [
         '`kubectl -n knowton-dev logs prometheus-0 | grep -i compact` gives the error.',
         'Is the volume full or read-only? `kubectl -n knowton-dev exec prometheus-0 -- df -h /prometheus`.',
@@ -95,6 +96,7 @@ export const monitors = new RuleGroup({
       name: 'PrometheusWALFailures',
       severity: 'warning',
       component: 'prometheus',
+      // WAL truncation follows each head compaction (every 2 hours): 3 hours see one.
       when: increase(prometheus.walTruncationsFailed, { window: Duration.hours(3), aggregate: 'sum', by: ['instance'] }).above(count(0)),
       for: Duration.minutes(0),
       summary: 'Prometheus {{ $labels.instance }} fails to truncate its write-ahead log',

@@ -160,7 +160,9 @@ export function exampleLabels(metric: Metric, matchers: Array<[string, MatchValu
     // a source's own example first (the exporter's pod name), unless the metric sets the label itself
     const preferred = own[label] !== undefined && !metric.ownLabels.includes(label) ? [own[label]!] : [];
     // an exact value a selector asks for fits by itself (an expected service need not be an example)
-    const exact = (constraints.get(label) ?? []).filter((m): m is string => typeof m === 'string');
+    // and so do the names of a plain alternation (namespace=~"knowton-staging|knowton-apps")
+    const exact = (constraints.get(label) ?? []).flatMap((m) =>
+      typeof m === 'string' ? [m] : m instanceof RegExp && /^[A-Za-z0-9_-]+(\|[A-Za-z0-9_-]+)*$/.test(m.source) ? m.source.split('|') : []);
     const candidates = [...preferred, ...exact, ...(LABEL_EXAMPLES[label] ?? []), ''];
     const fits = candidates.find((v) => (constraints.get(label) ?? []).every((m) => satisfies(v, m)) && (v !== '' || constraints.has(label)));
     if (fits === undefined) throw new Error(`no example value of label '${label}' of ${metric.name} satisfies ${(constraints.get(label) ?? []).join(', ')} (add one to LABEL_EXAMPLES)`);
