@@ -143,7 +143,10 @@ test('RBAC and NetworkPolicy changes are called out with what they grant or allo
     '- added `RoleBinding knowton-apps/prometheus-discovery`: roleRef Role prometheus-discovery; subject ServiceAccount knowton-dev/prometheus',
     '',
   ]);
-  expect(dev).toContain('- changed `NetworkPolicy knowton-dev/postgres-exporter`: + egress to 10.20.0.0/16 on TCP/5432; - egress to 0.0.0.0/0 on TCP/5432');
+  // the watched namespace also gains postgres-exporter's egress to a PostgreSQL pod there (issue 16)
+  expect(dev).toContain('- changed `NetworkPolicy knowton-dev/postgres-exporter`: + egress to 10.20.0.0/16 on TCP/5432; '
+    + '+ egress to namespaces kubernetes.io/metadata.name In (knowton-dev,knowton-apps) on TCP/5432; - egress to 0.0.0.0/0 on TCP/5432; '
+    + '- egress to namespaces kubernetes.io/metadata.name In (knowton-dev) on TCP/5432');
   expect(dev).toContain('- changed `NetworkPolicy knowton-dev/prometheus`: + egress to namespaces kubernetes.io/metadata.name In (knowton-dev,knowton-apps) on any port; '
     + '- egress to namespaces kubernetes.io/metadata.name In (knowton-dev) on any port');
 });
