@@ -79,6 +79,12 @@ export interface StackConfig {
   readonly hostNamespace?: string;
   /** Further namespaces whose annotated application pods are scraped. @default [] (only `namespace`) */
   readonly watchedNamespaces?: readonly string[];
+  /**
+   * Services (the `app` label of their pods) that must each have a healthy target: ServiceMissing pages,
+   * critical, when one has none for 2 minutes (scaled to 0, Pending, evicted, or not ready).
+   * @default INSTRUMENTED_SERVICES of the catalog (backend, ai-service)
+   */
+  readonly expectedServices?: readonly string[];
   /** Prometheus settings; see PrometheusProps for each default. @default {} */
   readonly prometheus?: Settings<PrometheusProps, 'prometheus'>;
   /** kube-state-metrics settings. @default {} */
@@ -103,8 +109,8 @@ export interface StackConfig {
 
 // One list per interface, checked against it by tsc: a new field is one more word here.
 export const STACK_CONFIG_KEYS = keysOf<StackConfig>()([
-  'environment', 'namespace', 'namespaceMode', 'podSecurityEnforce', 'hostNamespace', 'watchedNamespaces', 'prometheus', 'kubeStateMetrics', 'nodeExporter',
-  'postgresExporter', 'alertmanager', 'grafana', 'ingress', 'alerts', 'slos', 'network',
+  'environment', 'namespace', 'namespaceMode', 'podSecurityEnforce', 'hostNamespace', 'watchedNamespaces', 'expectedServices', 'prometheus',
+  'kubeStateMetrics', 'nodeExporter', 'postgresExporter', 'alertmanager', 'grafana', 'ingress', 'alerts', 'slos', 'network',
 ]);
 export const NETWORK_SETTINGS_KEYS = keysOf<NetworkSettings>()([
   'ingressControllerNamespace', 'ingressControllerPodLabels', 'dnsNamespace', 'dnsPodLabels', 'clusterCidr', 'postgresCidr',
@@ -174,6 +180,12 @@ export function checkStackConfig(config: StackConfig): void {
   if (config.watchedNamespaces !== undefined) {
     check(Array.isArray(config.watchedNamespaces), 'StackConfig', 'watchedNamespaces', config.watchedNamespaces, 'a list of namespace names');
     config.watchedNamespaces.forEach((n, i) => checkDnsLabel('StackConfig', `watchedNamespaces[${i}]`, n));
+  }
+  if (config.expectedServices !== undefined) {
+    const services = config.expectedServices;
+    check(Array.isArray(services) && services.length > 0 && new Set(services).size === services.length, 'StackConfig', 'expectedServices', services,
+      'a non-empty list of distinct service names (the app label of their pods)');
+    services.forEach((n, i) => checkDnsLabel('StackConfig', `expectedServices[${i}]`, n));
   }
   const net = config.network ?? {};
   for (const field of ['clusterCidr', 'postgresCidr', 'notificationCidr'] as const) {

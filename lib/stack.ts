@@ -11,9 +11,11 @@ import { PostgresExporter } from './components/postgres-exporter';
 import { Prometheus } from './components/prometheus';
 import { pruneLabels } from './prune';
 import { check } from './validate';
-import { catalogWithRecordings, checkRuleConditions, RuleGroup, renderRuleFile, validateRuleGroups } from './alerting';
+import { catalogWithRecordings, checkInhibitions, checkRuleConditions, RuleGroup, renderRuleFile, validateRuleGroups } from './alerting';
 import { checkDashboards } from './dashboards/validate';
 import { ruleGroups } from '../rules';
+import { INHIBITIONS } from '../rules/inhibitions';
+import { INSTRUMENTED_SERVICES } from './catalog';
 import { dashboards } from '../dashboards';
 import { alertPanelLinks, dashboardUrl } from './alerting/dashboard-links';
 import { slos as sloDeclarations } from '../slos';
@@ -112,8 +114,9 @@ export class MonitoringStack {
       externalUrl: ingress.urls.alertmanager,
     });
 
+    const watched = [...new Set([namespace, ...(config.watchedNamespaces ?? [])])];
     const overrides = config.alerts ?? {};
-    const groups = ruleGroups();
+    const groups = ruleGroups({ expectedServices: config.expectedServices ?? INSTRUMENTED_SERVICES, watchedNamespaces: watched });
     const known = groups.flatMap((g) => g.alerts.map((a) => a.name));
     for (const name of Object.keys(overrides)) {
       check(known.includes(name), 'StackConfig', 'alerts', name, `the name of an alert of rules/: ${known.join(', ')}`);
@@ -121,6 +124,8 @@ export class MonitoringStack {
     this.ruleGroups = groups.map((g) => g.mapAlerts((a) => (overrides[a.name] ? a.with('StackConfig', overrides[a.name]) : a)));
     // Units first: a threshold in the wrong dimension cannot even be rendered meaningfully.
     checkRuleConditions(this.ruleGroups);
+    // Alertmanager's inhibitions name alerts and labels of these rules: a typo would mute nothing.
+    checkInhibitions(INHIBITIONS, this.ruleGroups);
     // SLOs: the declarations of slos/ with this environment's objectives, checked before rendering.
     const sloOverrides = config.slos ?? {};
     const declared = sloDeclarations();
@@ -140,7 +145,6 @@ export class MonitoringStack {
     const ruleFiles: Record<string, object> = Object.fromEntries(this.ruleGroups.map((g) => [g.fileName, renderRuleFile(g, { dashboardUrls })]));
     ruleFiles[SLO_RULE_FILE] = sloRuleFile;
 
-    const watched = [...new Set([namespace, ...(config.watchedNamespaces ?? [])])];
     this.prometheus = new Prometheus(chart('prometheus'), 'prometheus', {
       namespace,
       ...config.prometheus,

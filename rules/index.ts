@@ -1,13 +1,19 @@
 // The alert rules of the KnowTon platform, one group per file.
 import { RuleGroup } from '../lib/alerting';
 import { business } from './business';
+import { DEFAULT_RULE_CONTEXT, RuleContext } from './context';
 import { database } from './database';
 import { monitors } from './monitors';
-import { resources } from './resources';
-import { serviceHealth } from './service-health';
+import { resourceRules } from './resources';
+import { serviceHealthRules } from './service-health';
 
-export { business, database, monitors, resources, serviceHealth };
+export { business, database, monitors };
+export { resources } from './resources';
+export { serviceHealth } from './service-health';
+export { DEFAULT_RULE_CONTEXT } from './context';
+export type { RuleContext } from './context';
 
-export function ruleGroups(): RuleGroup[] {
-  return [serviceHealth, resources, database, business, monitors];
+/** The rule groups of an environment. @default dev's services and namespace */
+export function ruleGroups(ctx: RuleContext = DEFAULT_RULE_CONTEXT): RuleGroup[] {
+  return [serviceHealthRules(ctx), resourceRules(ctx), database, business, monitors];
 }

@@ -25,7 +25,7 @@ export const monitors = new RuleGroup({
       name: 'PrometheusConfigReloadFailed',
       severity: 'warning',
       component: 'prometheus',
-      when: gauge(prometheus.configReloadSuccessful).equals(count(0)),
+      when: gauge(prometheus.configReloadSuccessful, { over: { fn: 'min_over_time', window: Duration.minutes(5) } }).equals(count(0)),
       for: Duration.minutes(10),
       summary: 'Prometheus failed to reload its configuration',
       description: 'The last configuration reload of {{ $labels.instance }} failed (value {{ value }}); it keeps running the previous configuration.',
@@ -45,6 +45,65 @@ export const monitors = new RuleGroup({
       firstChecks: [
         'Prometheus UI, Status → Rules: the failing rule and its error.',
         'Typical causes: many-to-many matching after a label change, or a query hitting the sample limit.',
+      ],
+    }),
+    // From the upstream Prometheus mixin, for the features this stack uses.
+    new AlertRule({
+      name: 'PrometheusNotConnectedToAlertmanagers',
+      severity: 'critical',
+      component: 'prometheus',
+      // max over 5 minutes: a failed self-scrape must not read as "none"
+      when: gauge(prometheus.alertmanagersDiscovered, { over: { fn: 'max_over_time', window: Duration.minutes(5) } })
+        .describedAs('the most Alertmanagers Prometheus knew over 5 minutes')
+        .below(count(1)),
+      for: Duration.minutes(10),
+      summary: 'Prometheus {{ $labels.instance }} knows no Alertmanager',
+      description: 'Prometheus {{ $labels.instance }} has known {{ value }} Alertmanagers over the last 5 minutes: every alert it fires is lost.',
+      firstChecks: [
+        'The alerting section of prometheus.yml: does it list alertmanager-service:9093?',
+        'Does the Alertmanager Service resolve and have endpoints? `kubectl -n knowton-dev get endpoints alertmanager-service`.',
+      ],
+    }),
+    new AlertRule({
+      name: 'PrometheusMissingRuleEvaluations',
+      severity: 'warning',
+      component: 'prometheus',
+      when: increase(prometheus.ruleGroupIterationsMissed, { window: Duration.minutes(5), aggregate: 'sum', by: ['rule_group'] }).above(count(0)),
+      for: Duration.minutes(15),
+      summary: 'Prometheus skips evaluations of {{ $labels.rule_group }}',
+      description: 'Rule group {{ $labels.rule_group }} missed {{ value }} evaluations in the last 5 minutes: one evaluation takes longer than its interval, so its alerts fire late.',
+      firstChecks: [
+        'Prometheus UI, Status → Rules: the evaluation time of the group against its interval.',
+        'A slow query (many series, long range): move it into a recording rule or give the group a longer interval.',
+        'Is Prometheus CPU-throttled (HighCPUUsage on prometheus-0)?',
+      ],
+    }),
+    new AlertRule({
+      name: 'PrometheusTSDBCompactionsFailing',
+      severity: 'warning',
+      component: 'prometheus',
+      // Prometheus retries a failed compaction every minute, so an hour's window sees a lasting failure.
+      when: increase(prometheus.compactionsFailed, { window: Duration.hours(1), aggregate: 'sum', by: ['instance'] }).above(count(0)),
+      for: Duration.minutes(0),
+      summary: 'Prometheus {{ $labels.instance }} fails to compact its TSDB',
+      description: '{{ value }} TSDB compactions of {{ $labels.instance }} failed in the last hour: the head block grows and the disk fills.',
+      firstChecks: [
+        '`kubectl -n knowton-dev logs prometheus-0 | grep -i compact` gives the error.',
+        'Is the volume full or read-only? `kubectl -n knowton-dev exec prometheus-0 -- df -h /prometheus`.',
+      ],
+    }),
+    new AlertRule({
+      name: 'PrometheusWALFailures',
+      severity: 'warning',
+      component: 'prometheus',
+      // WAL truncation follows each head compaction (every 2 hours): 3 hours see one.
+      when: increase(prometheus.walTruncationsFailed, { window: Duration.hours(3), aggregate: 'sum', by: ['instance'] }).above(count(0)),
+      for: Duration.minutes(0),
+      summary: 'Prometheus {{ $labels.instance }} fails to truncate its write-ahead log',
+      description: '{{ value }} WAL truncations of {{ $labels.instance }} failed in the last 3 hours: the WAL grows and a restart replays more of it.',
+      firstChecks: [
+        '`kubectl -n knowton-dev logs prometheus-0 | grep -i wal` gives the error.',
+        'Disk full or corrupt segment: free space, or move the corrupt segment away and restart.',
       ],
     }),
     new AlertRule({
@@ -85,7 +144,7 @@ export const monitors = new RuleGroup({
       name: 'AlertmanagerConfigReloadFailed',
       severity: 'warning',
       component: 'alertmanager',
-      when: gauge(alertmanager.configReloadSuccessful).equals(count(0)),
+      when: gauge(alertmanager.configReloadSuccessful, { over: { fn: 'min_over_time', window: Duration.minutes(5) } }).equals(count(0)),
       for: Duration.minutes(10),
       summary: 'Alertmanager failed to reload its configuration',
       description: 'The last configuration reload of Alertmanager {{ $labels.instance }} failed (value {{ value }}); it keeps the previous configuration.',

@@ -1,7 +1,8 @@
 // Service health: are the KnowTon services up, and do they answer well and fast?
 import { AlertRule, RecordingRule, RuleGroup } from '../lib/alerting';
-import { http, scrape } from '../lib/catalog';
-import { gauge, histogramQuantile, share } from '../lib/promql';
+import { http, kubeStateMetrics, scrape } from '../lib/catalog';
+import { anyOf, gauge, histogramQuantile, missing, share, unavailable } from '../lib/promql';
+import { DEFAULT_RULE_CONTEXT, namespaceMatcher, RuleContext } from './context';
 import { count, Duration, percent, seconds } from '../lib/units';
 
 // Shared with the Service Health dashboard, so computed once by recording rules.
@@ -18,11 +19,48 @@ export const p95Latency = new RecordingRule(
   ),
 );
 
-export const serviceHealth = new RuleGroup({
+/**
+ * A service with no healthy pod, seen both ways a cluster shows it: no scrape target at up = 1 (the
+ * app job keeps only Running pods, so scaled to 0, Pending or evicted leaves no `up` at all), or
+ * kube-state-metrics' Deployment of the service (by its app label) without an available replica.
+ */
+export function serviceMissing(ctx: RuleContext): AlertRule {
+  const namespace = namespaceMatcher(ctx);
+  return new AlertRule({
+    name: 'ServiceMissing',
+    severity: 'critical',
+    component: 'application',
+    when: anyOf(
+      ['service'],
+      missing(scrape.up, { label: 'service', expected: ctx.expectedServices, where: { job: /knowton-.+/ }, healthy: 1 }),
+      unavailable(kubeStateMetrics.deploymentLabels, kubeStateMetrics.deploymentAvailable, {
+        on: ['namespace', 'deployment'],
+        label: 'label_app',
+        as: 'service',
+        where: { namespace, label_app: new RegExp(ctx.expectedServices.join('|')) },
+      }),
+    )
+      .describedAs('1 for an expected service without a healthy scrape target or without an available replica')
+      .above(count(0)),
+    for: Duration.minutes(2),
+    summary: 'Service {{ $labels.service }} has no running pod',
+    description: 'Expected service {{ $labels.service }} has no healthy scrape target or no available replica (missing = {{ value }}): it is down, scaled to 0 or its pods cannot start.',
+    firstChecks: [
+      'Immediate investigation required: `kubectl -n <namespace> get deploy,pods -l app=<service>`.',
+      'Pods Pending: `kubectl describe pod` shows why (unschedulable, ImagePullBackOff, quota). Evicted: node pressure.',
+      'Deployment at 0 replicas: who scaled it (`kubectl rollout history`, the HPA, a cost job)?',
+      'Pods Running but no target: is the prometheus.io/scrape annotation and the app label still on the pod template?',
+    ],
+  });
+}
+
+export function serviceHealthRules(ctx: RuleContext): RuleGroup {
+  return new RuleGroup({
   name: 'service-health',
   category: 'service-health',
   recordings: [errorRatio, p95Latency],
   alerts: [
+    serviceMissing(ctx),
     new AlertRule({
       name: 'ServiceDown',
       severity: 'critical',
@@ -68,4 +106,8 @@ export const serviceHealth = new RuleGroup({
       ],
     }),
   ],
-});
+  });
+}
+
+/** dev's group, for the dashboards' tests. */
+export const serviceHealth = serviceHealthRules(DEFAULT_RULE_CONTEXT);

@@ -104,12 +104,14 @@ beforeAll(async () => {
       // Two instances of one alert on one service: one notification.
       alert({ alertname: 'ServiceDown', severity: 'critical', service: 'backend', instance: '10.0.0.1:3000' }),
       alert({ alertname: 'ServiceDown', severity: 'critical', service: 'backend', instance: '10.0.0.2:3000' }),
-      // The warning is muted by the critical of the same alertname and service; the other service's is not.
-      alert({ alertname: 'HighErrorRate', severity: 'critical', service: 'backend' }),
+      // Labels as the rules give them (one severity per alert name). Muted by ServiceDown of the same
+      // service (rules/inhibitions.ts); the other service's is sent.
       alert({ alertname: 'HighErrorRate', severity: 'warning', service: 'backend' }),
       alert({ alertname: 'HighErrorRate', severity: 'warning', service: 'ai-service' }),
-      // Muted by the warning of the same alertname and service.
-      alert({ alertname: 'HighErrorRate', severity: 'info', service: 'ai-service' }),
+      // The database is down: it pages; the connection count and the failing business collectors it explains are muted.
+      alert({ alertname: 'PostgreSQLDown', severity: 'critical', instance: '10.0.0.9:9187', job: 'postgres-exporter' }),
+      alert({ alertname: 'HighDatabaseConnections', severity: 'warning', instance: '10.0.0.9:9187' }),
+      alert({ alertname: 'BusinessMetricsExporterFailing', severity: 'warning', service: 'ai-service', collector: 'nfts' }),
       alert({ alertname: 'LowNFTMintingRate', severity: 'info', service: 'nft' }),
       alert({ alertname: 'Watchdog', severity: 'none' }),
     ]),
@@ -152,14 +154,14 @@ function slack(channel: string): string[] {
 test('#knowton-alerts gets every alert group except the muted ones and the Watchdog', () => {
   expect(slack('#knowton-alerts')).toEqual([
     '[FIRING:1] HighErrorRate (ai-service) warning',
-    '[FIRING:1] HighErrorRate (backend) critical',
     '[FIRING:1] LowNFTMintingRate (nft) info',
+    '[FIRING:1] PostgreSQLDown critical',
     '[FIRING:2] ServiceDown (backend) critical',
   ]);
 });
 
 test('each severity also reaches its own channel', () => {
-  expect(slack('#knowton-critical')).toEqual(['[FIRING:1] HighErrorRate (backend) critical', '[FIRING:2] ServiceDown (backend) critical']);
+  expect(slack('#knowton-critical')).toEqual(['[FIRING:1] PostgreSQLDown critical', '[FIRING:2] ServiceDown (backend) critical']);
   expect(slack('#knowton-warnings')).toEqual(['[FIRING:1] HighErrorRate (ai-service) warning']);
   expect(slack('#knowton-info')).toEqual(['[FIRING:1] LowNFTMintingRate (nft) info']);
 });
@@ -175,15 +177,27 @@ test('grouping: both ServiceDown instances are in one message', () => {
   expect(text).toContain('instance 10.0.0.2:3000');
 });
 
-test('inhibition: the warning muted by a firing critical of the same alertname and service sends nothing', () => {
+test('inhibition (rules/inhibitions.ts): ServiceDown mutes HighErrorRate of its service, PostgreSQLDown the connection count and the business collectors', async () => {
   const texts = received.filter((r) => r.path === '/slack').map((r) => r.body.attachments[0].text as string);
   expect(texts.filter((t) => t.includes('*HighErrorRate* firing, severity warning, service backend'))).toEqual([]);
-  expect(texts.filter((t) => t.includes('severity info, service ai-service'))).toEqual([]);
-  const silenced = (async () => {
-    const alerts = (await (await fetch(`${amUrl}/api/v2/alerts?filter=alertname%3D%22HighErrorRate%22&filter=service%3D%22backend%22`)).json()) as any[];
-    return Object.fromEntries(alerts.map((a) => [a.labels.severity, a.status.state]));
-  })();
-  return expect(silenced).resolves.toEqual({ critical: 'active', warning: 'suppressed' });
+  expect(texts.filter((t) => /HighDatabaseConnections|BusinessMetricsExporterFailing/.test(t))).toEqual([]);
+  const alerts = (await (await fetch(`${amUrl}/api/v2/alerts`)).json()) as any[];
+  const state = Object.fromEntries(alerts.map((a) => [`${a.labels.alertname} ${a.labels.service ?? ''}`.trim(), a.status.state]));
+  expect(state).toMatchObject({
+    'HighErrorRate backend': 'suppressed',
+    'HighErrorRate ai-service': 'active',
+    'ServiceDown backend': 'active',
+    PostgreSQLDown: 'active',
+    HighDatabaseConnections: 'suppressed',
+    'BusinessMetricsExporterFailing ai-service': 'suppressed',
+  });
+  // and by which alert: Alertmanager names the inhibiting alert's fingerprint
+  const fp = (name: string) => alerts.filter((a) => a.labels.alertname === name).map((a) => a.fingerprint);
+  const by = (name: string, service?: string) => alerts.find((a) => a.labels.alertname === name && a.labels.service === service).status.inhibitedBy;
+  expect(by('HighErrorRate', 'backend').length).toBeGreaterThan(0);
+  for (const f of by('HighErrorRate', 'backend')) expect(fp('ServiceDown')).toContain(f);
+  expect(by('HighDatabaseConnections')).toEqual(fp('PostgreSQLDown'));
+  expect(by('BusinessMetricsExporterFailing', 'ai-service')).toEqual(fp('PostgreSQLDown'));
 });
 
 /** The `from` and `to` of a dashboard link, checked to be an hour either side of when the alerts were posted. */
@@ -216,7 +230,7 @@ test('messages carry summary, description, runbook, the dashboard panel around t
 test('critical alerts page PagerDuty with the routing key from the Secret file', () => {
   const events = received.filter((r) => r.path === '/pagerduty').map((r) => r.body);
   expect(events.map((e) => e.payload.summary).sort()).toEqual([
-    '[FIRING:1] HighErrorRate (backend) critical',
+    '[FIRING:1] PostgreSQLDown critical',
     '[FIRING:2] ServiceDown (backend) critical',
   ]);
   for (const e of events) {

@@ -282,11 +282,13 @@ describe('the rendered config', () => {
     expect(config.route).toMatchObject({ receiver: 'slack-alerts', group_by: ['alertname', 'service', 'namespace'] });
   });
 
-  test('inhibition: critical mutes warning and info, warning mutes info, for the same alertname and service', () => {
-    expect((renderAlertmanagerConfig({}) as any).inhibit_rules).toEqual([
-      { source_matchers: ['severity="critical"'], target_matchers: ['severity=~"warning|info"'], equal: ['alertname', 'service'] },
-      { source_matchers: ['severity="warning"'], target_matchers: ['severity="info"'], equal: ['alertname', 'service'] },
-      // lib/slo's: a faster burn-rate tier mutes the slower ones of the same SLO
+  test('inhibition by alert name, from rules/inhibitions.ts (checked and proven in test/inhibitions.test.ts), and lib/slo\'s tiers', () => {
+    const rules = (renderAlertmanagerConfig({}) as any).inhibit_rules as any[];
+    const byName = rules.filter((r) => !r.source_matchers.includes('category="slo"'));
+    expect(byName.length).toBeGreaterThan(0);
+    for (const r of byName) expect(r.source_matchers[0]).toMatch(/^alertname="/);
+    // lib/slo's: a faster burn-rate tier mutes the slower ones of the same SLO
+    expect(rules.filter((r) => r.source_matchers.includes('category="slo"'))).toEqual([
       { source_matchers: ['category="slo"', 'burn_window="1h"'], target_matchers: ['category="slo"', 'burn_window="6h"'], equal: ['slo'] },
       { source_matchers: ['category="slo"', 'burn_window="6h"'], target_matchers: ['category="slo"', 'burn_window="1d"'], equal: ['slo'] },
       { source_matchers: ['category="slo"', 'burn_window="1d"'], target_matchers: ['category="slo"', 'burn_window="3d"'], equal: ['slo'] },

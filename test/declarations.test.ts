@@ -183,6 +183,10 @@ const ALERTS: Record<string, AlertRow> = {
   HighCPUUsage: { group: 'resources', severity: 'warning', threshold: '> 80', for: '10m' },
   HighMemoryUsage: { group: 'resources', severity: 'warning', threshold: '> 85', for: '10m' },
   PodCrashLooping: { group: 'resources', severity: 'critical', threshold: '> 0', window: '15m' },
+  // Issue 15: a container stuck waiting (ImagePullBackOff, CrashLoopBackOff, ...) for 5 minutes; an expected
+  // service without a healthy target or available replica for 2 minutes pages.
+  ContainerWaiting: { group: 'resources', severity: 'warning', threshold: '> 0', for: '5m' },
+  ServiceMissing: { group: 'service-health', severity: 'critical', threshold: '> 0', for: '2m' },
   PostgreSQLDown: { group: 'database', severity: 'critical', threshold: '== 0', for: '1m' },
   HighDatabaseConnections: { group: 'database', severity: 'warning', threshold: '> 80', for: '5m' },
   LowNFTMintingRate: { group: 'business', severity: 'warning', threshold: '< 1', for: '2h', window: '1h' },
@@ -191,6 +195,11 @@ const ALERTS: Record<string, AlertRow> = {
   BusinessMetricsExporterFailing: { group: 'business', severity: 'warning', threshold: '> 3', for: '10m', window: '10m' },
   Watchdog: { group: 'monitoring', severity: 'info' },
   PrometheusConfigReloadFailed: { group: 'monitoring', severity: 'warning', threshold: '== 0', for: '10m' },
+  // The upstream mixin's, for the features this stack uses (README's alert table).
+  PrometheusNotConnectedToAlertmanagers: { group: 'monitoring', severity: 'critical', threshold: '< 1', for: '10m' },
+  PrometheusMissingRuleEvaluations: { group: 'monitoring', severity: 'warning', threshold: '> 0', for: '15m' },
+  PrometheusTSDBCompactionsFailing: { group: 'monitoring', severity: 'warning', threshold: '> 0', window: '1h' },
+  PrometheusWALFailures: { group: 'monitoring', severity: 'warning', threshold: '> 0', window: '3h' },
   PrometheusRuleEvaluationFailures: { group: 'monitoring', severity: 'warning', threshold: '> 0', for: '5m' },
   PrometheusNotificationsFailing: { group: 'monitoring', severity: 'critical', threshold: '> 1', for: '15m' },
   AlertmanagerDown: { group: 'monitoring', severity: 'critical', threshold: '== 0', for: '5m' },

@@ -12,7 +12,9 @@
  *
  * Alerts over a window (HighErrorRate and HighResponseTime read 5-minute rates) resolve only once
  * the spike has left their window, which this test does not wait for; resolution is proven on
- * LowNFTMintingRate, PostgreSQLDown and ServiceDown.
+ * LowNFTMintingRate, PostgreSQLDown and ServiceMissing. Inhibition is proven on the wire: in the
+ * database-down scenario BusinessMetricsExporterFailing fires but is never sent, in the service-down
+ * one ServiceDown fires but only ServiceMissing pages.
  */
 import { LocalStack, Notification, TEST_TIMINGS, sleep, waitFor } from '../lib/demo';
 import { dashboardQueries, substituteGrafana } from '../lib/dashboards/queries';
@@ -157,10 +159,19 @@ describe('database down', () => {
     expect(got.find((n) => n.via === 'pagerduty')!.body).toMatchObject({ routing_key: 'local-routing-key', event_action: 'trigger' });
   });
 
-  test("the business metrics exporter's failing collectors raise BusinessMetricsExporterFailing in #knowton-warnings", async () => {
-    const got = await notified('BusinessMetricsExporterFailing', 'firing', ['#knowton-alerts', '#knowton-warnings']);
-    for (const n of got) expect(n.labels).toMatchObject({ alertname: 'BusinessMetricsExporterFailing', severity: 'warning', service: 'backend' });
-  });
+  test("the failing business collectors raise BusinessMetricsExporterFailing, which PostgreSQLDown mutes: it is never sent", async () => {
+    await waitFor('BusinessMetricsExporterFailing to fire in Prometheus', async () => ((await firing()).includes('BusinessMetricsExporterFailing') ? true : undefined), 20000);
+    // Alertmanager has it, inhibited by PostgreSQLDown (rules/inhibitions.ts)
+    const inhibited = await waitFor('Alertmanager to hold it as suppressed', async () => {
+      const alerts = (await (await fetch(`${stack.alertmanagerUrls[0]}/api/v2/alerts?filter=alertname%3D%22BusinessMetricsExporterFailing%22`)).json()) as any[];
+      return alerts.length > 0 && alerts.every((a) => a.status.state === 'suppressed') ? alerts : undefined;
+    }, 10000);
+    expect(inhibited[0].labels).toMatchObject({ severity: 'warning', service: 'backend' });
+    // longer than group_wait and group_interval: anything not muted would have arrived
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(stack.receiver.about('BusinessMetricsExporterFailing')).toEqual([]);
+    expect(stack.receiver.about('PostgreSQLDown', 'firing').length).toBeGreaterThan(0);
+  }, 40000);
 
   test('switching back to healthy resolves PostgreSQLDown everywhere it was sent', async () => {
     switchTo('healthy');
@@ -170,19 +181,27 @@ describe('database down', () => {
 });
 
 describe('service down', () => {
-  test('ServiceDown pages for the ai-service, with its pod, in #knowton-critical and PagerDuty', async () => {
+  test('the ai-service without a healthy target pages as ServiceMissing, naming it, in #knowton-critical and PagerDuty', async () => {
     switchTo('service-down');
-    const got = await notified('ServiceDown', 'firing', ['#knowton-alerts', '#knowton-critical', 'pagerduty']);
-    for (const n of got) {
-      expect(n.labels).toMatchObject({ alertname: 'ServiceDown', severity: 'critical', service: 'ai-service', job: 'knowton-ai-service', namespace: 'knowton-dev' });
-      expect(n.labels.pod).toMatch(/^ai-service-/);
-    }
-    expect(sinceSwitch('ServiceDown').filter((n) => n.labels.service !== 'ai-service')).toEqual([]);
+    const got = await notified('ServiceMissing', 'firing', ['#knowton-alerts', '#knowton-critical', 'pagerduty']);
+    for (const n of got) expect(n.labels).toMatchObject({ alertname: 'ServiceMissing', severity: 'critical', service: 'ai-service', environment: 'dev' });
+    expect(sinceSwitch('ServiceMissing').filter((n) => n.labels.service !== 'ai-service')).toEqual([]);
   });
+
+  test('ServiceDown of its pod fires in Prometheus but is muted by ServiceMissing: one page, not two', async () => {
+    await waitFor('ServiceDown to fire in Prometheus', async () => ((await firing()).includes('ServiceDown') ? true : undefined), 10000);
+    const alerts = await waitFor('Alertmanager to hold ServiceDown as suppressed', async () => {
+      const all = (await (await fetch(`${stack.alertmanagerUrls[0]}/api/v2/alerts?filter=alertname%3D%22ServiceDown%22`)).json()) as any[];
+      return all.length > 0 && all.every((a) => a.status.state === 'suppressed') ? all : undefined;
+    }, 10000);
+    expect(alerts[0].labels).toMatchObject({ service: 'ai-service', job: 'knowton-ai-service', pod: expect.stringMatching(/^ai-service-/) });
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(stack.receiver.about('ServiceDown')).toEqual([]);
+  }, 30000);
 
   test('it resolves once the pod answers again', async () => {
     switchTo('healthy');
-    await notified('ServiceDown', 'resolved', ['#knowton-alerts', '#knowton-critical', 'pagerduty']);
+    await notified('ServiceMissing', 'resolved', ['#knowton-alerts', '#knowton-critical', 'pagerduty']);
   });
 });
 

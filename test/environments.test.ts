@@ -201,7 +201,7 @@ describe('per-environment alert overrides', () => {
 
   test('bad overrides fail with a clear error', () => {
     expect(() => synthTo({ alerts: { HighDBConnections: { threshold: count(10) } } }))
-      .toThrow(/StackConfig: invalid alerts "HighDBConnections": the name of an alert of rules\/: ServiceDown, /);
+      .toThrow(/StackConfig: invalid alerts "HighDBConnections": the name of an alert of rules\/: ServiceMissing, ServiceDown, /);
     expect(() => synthTo({ alerts: { HighErrorRate: { threshold: count(10) } } as any }))
       .toThrow(/StackConfig: invalid alerts.HighErrorRate.threshold "10": a quantity in the dimension of the alert's query \(ratio\), like 5%/);
   });

@@ -114,7 +114,7 @@ test('alerts: a threshold, a `for`, a removed alert', () => {
   const dev = sectionOf('dev');
   expect(dev).toContain('- changed `HighDatabaseConnections`: threshold `> 80` → `> 90`; annotations description');
   expect(dev).toContain('- changed `HighErrorRate`: for `5m` → `10m`');
-  expect(dev).toContain('- removed `PodCrashLooping` (critical: `sum by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total[15m])) > 0`)');
+  expect(dev).toContain('- removed `PodCrashLooping` (critical: `sum by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{namespace=~"knowton-dev"}[15m])) > 0`)');
 });
 
 test('routes and receivers: PagerDuty gone', () => {

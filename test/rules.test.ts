@@ -17,7 +17,20 @@ const SPEC: Array<[string, string, string, string]> = [
   ['HighResponseTime', 'warning', '10m', 'service:http_request_duration_seconds:p95_rate5m > 1'],
   ['HighCPUUsage', 'warning', '10m', 'namespace_pod_container:cpu_usage:ratio_of_limit * 100 > 80'],
   ['HighMemoryUsage', 'warning', '10m', 'namespace_pod_container:memory_working_set:ratio_of_limit * 100 > 85'],
-  ['PodCrashLooping', 'critical', '0s', 'sum by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total[15m])) > 0'],
+  // issue 15: kube-state-metrics sees every namespace; only the watched ones page
+  ['PodCrashLooping', 'critical', '0s', 'sum by (namespace, pod, container) (increase(kube_pod_container_status_restarts_total{namespace=~"knowton-dev"}[15m])) > 0'],
+  [
+    'ServiceMissing',
+    'critical',
+    '2m',
+    'max by (service) (label_replace(absent(up{job=~"knowton-.+", service="backend"} == 1), "service", "backend", "", "") or label_replace(absent(up{job=~"knowton-.+", service="ai-service"} == 1), "service", "ai-service", "", "") or label_replace(kube_deployment_labels{namespace=~"knowton-dev", label_app=~"backend|ai-service"} unless on (namespace, deployment) (kube_deployment_status_replicas_available{namespace=~"knowton-dev"} > 0), "service", "$1", "label_app", "(.+)")) > 0',
+  ],
+  [
+    'ContainerWaiting',
+    'warning',
+    '5m',
+    'max by (namespace, pod, container, reason) (kube_pod_container_status_waiting_reason{namespace=~"knowton-dev", reason=~"ImagePullBackOff|ErrImagePull|CrashLoopBackOff|CreateContainerConfigError|CreateContainerError|InvalidImageName"}) > 0',
+  ],
   ['PostgreSQLDown', 'critical', '1m', 'pg_up == 0'],
   ['HighDatabaseConnections', 'warning', '5m', 'sum by (instance) (pg_stat_database_numbackends) > 80'],
   ['LowNFTMintingRate', 'warning', '2h', '(sum(rate(knowton_nft_mints_total[1h])) or vector(0)) * 3600 < 1'],
@@ -55,9 +68,9 @@ describe('the rules of the spec', () => {
       'service:http_requests_errors:ratio_rate5m': 'sum by (service) (rate(http_requests_total{status=~"5.."}[5m])) / sum by (service) (rate(http_requests_total[5m]))',
       'service:http_request_duration_seconds:p95_rate5m': 'histogram_quantile(0.95, sum by (le, service) (rate(http_request_duration_seconds_bucket[5m])))',
       'namespace_pod_container:cpu_usage:ratio_of_limit':
-        'sum by (namespace, pod, container) (rate(container_cpu_usage_seconds_total{container!=""}[5m])) / sum by (namespace, pod, container) (kube_pod_container_resource_limits{resource="cpu"})',
+        'sum by (namespace, pod, container) (rate(container_cpu_usage_seconds_total{container!="", namespace=~"knowton-dev"}[5m])) / sum by (namespace, pod, container) (kube_pod_container_resource_limits{resource="cpu", namespace=~"knowton-dev"})',
       'namespace_pod_container:memory_working_set:ratio_of_limit':
-        'sum by (namespace, pod, container) (container_memory_working_set_bytes{container!=""}) / sum by (namespace, pod, container) (kube_pod_container_resource_limits{resource="memory"})',
+        'sum by (namespace, pod, container) (container_memory_working_set_bytes{container!="", namespace=~"knowton-dev"}) / sum by (namespace, pod, container) (kube_pod_container_resource_limits{resource="memory", namespace=~"knowton-dev"})',
     });
   });
 
@@ -73,6 +86,11 @@ describe('the rules of the spec', () => {
       'Watchdog',
       'PrometheusConfigReloadFailed',
       'PrometheusRuleEvaluationFailures',
+      // issue 15: the upstream mixin's alerts for the features this stack uses
+      'PrometheusNotConnectedToAlertmanagers',
+      'PrometheusMissingRuleEvaluations',
+      'PrometheusTSDBCompactionsFailing',
+      'PrometheusWALFailures',
       'PrometheusNotificationsFailing',
       'AlertmanagerNotificationsFailing',
       'AlertmanagerConfigReloadFailed',
@@ -81,6 +99,9 @@ describe('the rules of the spec', () => {
     ]);
     expect(alerts.get('Watchdog')!.alert.expr).toBe('vector(1)');
     expect(alerts.get('AlertmanagerDown')!.alert.expr).toBe('up{job="alertmanager"} == 0');
+    // a failed self-scrape during a breach must not hide it: gauges read over a window
+    expect(alerts.get('PrometheusConfigReloadFailed')!.alert.expr).toBe('min_over_time(prometheus_config_last_reload_successful[5m]) == 0');
+    expect(alerts.get('PrometheusNotConnectedToAlertmanagers')!.alert.expr).toBe('max_over_time(prometheus_notifications_alertmanagers_discovered[5m]) < 1');
     // every exporter job of the stack is watched
     const targets = alerts.get('MonitoringTargetDown')!.alert.expr;
     for (const job of ['prometheus', 'kube-state-metrics', 'node-exporter', 'postgres-exporter', 'kubelet-cadvisor']) expect(targets).toContain(job);
@@ -124,7 +145,7 @@ describe('with the real promtool', () => {
     const r = promtool(dir, 'check', 'rules', ...ruleFiles);
     expect(r.output).not.toContain('FAILED');
     expect(r.status).toBe(0);
-    expect(r.output).toContain('SUCCESS: 5 rules found'); // service-health: 2 recordings + 3 alerts
+    expect(r.output).toContain('SUCCESS: 6 rules found'); // service-health: 2 recordings + 4 alerts
   });
 
   test('the rule files are plain YAML without anchors or tags', () => {
@@ -139,6 +160,15 @@ describe('with the real promtool', () => {
     const files = generatePromtoolTests(groups, { evaluationInterval: FIFTEEN_SECONDS }) as Array<{ fileName: string; content: any }>;
     const tested = files.flatMap((f) => f.content.tests.map((t: any) => t.alert_rule_test[0].alertname));
     expect(tested.sort()).toEqual([...alerts.keys()].sort());
+  });
+
+  test("ServiceMissing's generated test makes the target disappear (`_` samples), not drop to 0", () => {
+    const files = generatePromtoolTests(groups, { evaluationInterval: FIFTEEN_SECONDS }) as Array<{ fileName: string; content: any }>;
+    const test = files.flatMap((f) => f.content.tests).find((t: any) => t.name.startsWith('ServiceMissing'));
+    const gone = test.input_series.filter((s: any) => /_x\d+$/.test(s.values));
+    expect(gone).toHaveLength(1);
+    expect(gone[0].series).toMatch(/^up\{.*service="backend"/);
+    expect(gone[0].values).toMatch(/^1x\d+ _x\d+$/);
   });
 
   test('promtool test rules: each alert fires just above its threshold after `for`, not below, not before', () => {

@@ -9,3 +9,4 @@ export * from './validate';
 export * from './tests';
 export * from './runbooks';
 export * from './humanize';
+export * from './inhibit';

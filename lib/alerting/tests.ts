@@ -24,6 +24,8 @@ export interface PromtoolTestFile {
 const SAMPLE_INTERVAL = Duration.minutes(1);
 // Time after the longest window (plus `for`) before a probe, so that values have settled.
 const SETTLE = Duration.minutes(5);
+// Prometheus's default query lookback.
+const LOOKBACK_DELTA = Duration.minutes(5);
 
 /** Values of an alert's query (in the threshold's unit) on either side of its threshold. */
 export interface Probes {
@@ -67,13 +69,15 @@ function seriesText(labels: Readonly<Record<string, string>>): string {
  * promtool's expanding notation for a series that holds `levels[i]` for `counts[i]` + 1 samples:
  * a gauge keeps the value, a counter grows by level · interval each sample, continuing across phases.
  */
-function valuesText(kind: FixtureSeries['kind'], levels: number[], counts: number[]): string {
+function valuesText(kind: FixtureSeries['kind'], levels: Array<number | undefined>, counts: number[]): string {
   const step = SAMPLE_INTERVAL.toSeconds();
-  if (kind === 'gauge') return levels.map((l, i) => `${num(l)}x${counts[i]}`).join(' ');
+  // undefined: no sample in that phase (the series is gone), `_` in promtool's notation
+  if (kind === 'gauge') return levels.map((l, i) => (l === undefined ? `_x${counts[i] + 1}` : `${num(l)}x${counts[i]}`)).join(' ');
+  if (levels.some((l) => l === undefined)) throw new Error('a counter fixture cannot have absent phases');
   let value = 0;
   return levels
-    .map((l, i) => {
-      const inc = l * step;
+    .map((level, i) => {
+      const inc = level! * step;
       const start = i === 0 ? 0 : value + inc;
       value = start + inc * counts[i];
       return `${num(start)}+${num(inc)}x${counts[i]}`;
@@ -83,12 +87,12 @@ function valuesText(kind: FixtureSeries['kind'], levels: number[], counts: numbe
 
 /** Input series for consecutive phases: phase i holds `fixtures[i]` for `counts[i]` + 1 samples. */
 function inputSeries(fixtures: Fixture[], counts: number[]): Array<{ series: string; values: string }> {
-  const byKey = new Map<string, { labels: Record<string, string>; kind: FixtureSeries['kind']; levels: number[] }>();
+  const byKey = new Map<string, { labels: Record<string, string>; kind: FixtureSeries['kind']; levels: Array<number | undefined> }>();
   fixtures.forEach((f, phase) => {
     for (const s of f.series) {
       const key = seriesText(s.labels);
-      const entry = byKey.get(key) ?? { labels: { ...s.labels }, kind: s.kind, levels: fixtures.map(() => 0) };
-      entry.levels[phase] = s.level;
+      const entry = byKey.get(key) ?? { labels: { ...s.labels }, kind: s.kind, levels: fixtures.map((): number | undefined => 0) };
+      entry.levels[phase] = s.absent ? undefined : s.level;
       byKey.set(key, entry);
     }
   });
@@ -127,6 +131,9 @@ function alertTest(alert: AlertRule, group: RuleGroup, window: Duration, options
   const toQueryUnit = (v: number): number => new Quantity(v, c.threshold.unit).in(c.query.unit);
   const silent = fixture(toQueryUnit(probes.silent));
   const firing = fixture(toQueryUnit(probes.firing));
+  // A series without further samples stays visible for the lookback delta (5 minutes): a real target
+  // that disappears gets a staleness marker, promtool's `_` does not, so the test waits that long more.
+  if (firing.series.some((s) => s.absent)) window = window.plus(LOOKBACK_DELTA);
 
   // Each phase lasts long enough for the window to fill and `for` to pass, with time to spare.
   const n = samples(window.plus(alert.for).plus(SETTLE));

@@ -6,6 +6,7 @@
 import { SLO_INHIBIT_RULES } from '../slo/render';
 import { Duration } from '../units';
 import { check, checkDuration, keysOf } from '../validate';
+import { INHIBITIONS } from '../../rules/inhibitions';
 import { AlertmanagerModel, checkEmail, checkHttpUrl, eq, InhibitRule, matchesRegex, Receiver, Route, RouteTimings, TimeInterval } from './model';
 
 /** The severities alert rules may carry, most urgent first. */
@@ -97,11 +98,15 @@ export const DEFAULT_TIMINGS: Readonly<Record<Severity | 'default', RouteTimings
 /** One group per alert name, service and namespace. */
 export const DEFAULT_GROUP_BY: readonly string[] = ['alertname', 'service', 'namespace'];
 
-/** Inhibition: a critical alert mutes warning and info of the same alert and service; a warning mutes info. */
-export const INHIBIT_RULES: readonly InhibitRule[] = [
-  { source: [eq('severity', 'critical')], target: [matchesRegex('severity', 'warning|info')], equal: ['alertname', 'service'] },
-  { source: [eq('severity', 'warning')], target: [eq('severity', 'info')], equal: ['alertname', 'service'] },
-];
+/**
+ * Inhibition by alert name (rules/inhibitions.ts, checked against the rules at synth): while a cause
+ * fires, the alerts it explains are not sent. One rule per source and `equal`.
+ */
+export const INHIBIT_RULES: readonly InhibitRule[] = INHIBITIONS.map((inh) => ({
+  source: [eq('alertname', inh.source)],
+  target: [inh.targets.length === 1 ? eq('alertname', inh.targets[0]) : matchesRegex('alertname', inh.targets.join('|'))],
+  equal: inh.equal,
+}));
 
 export const DEFAULT_SECRETS_DIR = '/etc/alertmanager/secrets';
 export const DEFAULT_CONFIG_DIR = '/etc/alertmanager/config';

@@ -13,6 +13,13 @@ export const APP: Source<'job' | 'instance' | 'service' | 'namespace' | 'pod'> =
 
 const { SECONDS, BYTES, COUNT, USD } = Units;
 
+/**
+ * The services this catalog's instrumentation covers: the backend (HTTP, business, blockchain and data
+ * metrics, the business metrics exporter) and the AI service (its model metrics). Each runs as pods
+ * labelled `app=<service>`; an environment expects them unless StackConfig.expectedServices says otherwise.
+ */
+export const INSTRUMENTED_SERVICES: readonly string[] = ['backend', 'ai-service'];
+
 // Default prom-client buckets: request latency around the 1 s objective is resolved in 0.5 s steps.
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -36,16 +43,19 @@ export const http = {
   activeConnections: metric(APP, { name: 'active_connections', kind: 'gauge', unit: COUNT, labels: [], help: 'Current active connections.' }),
 };
 
+// Set by the business metrics exporter of every backend replica from the same database query.
+const DATABASE_GAUGE = { sameOnEveryReplica: true } as const;
+
 export const business = {
   nftMints: metric(APP, { name: 'knowton_nft_mints_total', kind: 'counter', unit: COUNT, labels: ['category', 'creator'], help: 'Total NFTs minted.' }),
-  totalNfts: metric(APP, { name: 'knowton_total_nfts', kind: 'gauge', unit: COUNT, labels: [], help: 'Total NFTs on the platform.' }),
-  tradingVolume: metric(APP, { name: 'knowton_trading_volume_usd', kind: 'gauge', unit: USD, labels: ['pair', 'timeframe'], help: 'Trading volume in USD over the timeframe.' }),
-  royaltyRevenue: metric(APP, { name: 'knowton_royalty_revenue_usd', kind: 'gauge', unit: USD, labels: ['creator', 'nft'], help: 'Royalty revenue in USD.' }),
+  totalNfts: metric(APP, { name: 'knowton_total_nfts', kind: 'gauge', unit: COUNT, labels: [], help: 'Total NFTs on the platform.', ...DATABASE_GAUGE }),
+  tradingVolume: metric(APP, { name: 'knowton_trading_volume_usd', kind: 'gauge', unit: USD, labels: ['pair', 'timeframe'], help: 'Trading volume in USD over the timeframe.', ...DATABASE_GAUGE }),
+  royaltyRevenue: metric(APP, { name: 'knowton_royalty_revenue_usd', kind: 'gauge', unit: USD, labels: ['creator', 'nft'], help: 'Royalty revenue in USD.', ...DATABASE_GAUGE }),
   // A gauge despite its `_total` suffix: the exporter sets it to the number of users active in the timeframe.
-  activeUsers: metric(APP, { name: 'knowton_active_users_total', kind: 'gauge', unit: COUNT, labels: ['timeframe'], help: 'Users active in the timeframe (24h, 7d, 30d).' }),
-  activeBonds: metric(APP, { name: 'knowton_active_bonds_total', kind: 'gauge', unit: COUNT, labels: [], help: 'Number of active IP bonds.' }),
-  totalValueLocked: metric(APP, { name: 'knowton_total_value_locked_usd', kind: 'gauge', unit: USD, labels: [], help: 'Total value locked in USD.' }),
-  nftsByCategory: metric(APP, { name: 'knowton_nfts_by_category', kind: 'gauge', unit: COUNT, labels: ['category'], help: 'NFTs on the platform by category.' }),
+  activeUsers: metric(APP, { name: 'knowton_active_users_total', kind: 'gauge', unit: COUNT, labels: ['timeframe'], help: 'Users active in the timeframe (24h, 7d, 30d).', ...DATABASE_GAUGE }),
+  activeBonds: metric(APP, { name: 'knowton_active_bonds_total', kind: 'gauge', unit: COUNT, labels: [], help: 'Number of active IP bonds.', ...DATABASE_GAUGE }),
+  totalValueLocked: metric(APP, { name: 'knowton_total_value_locked_usd', kind: 'gauge', unit: USD, labels: [], help: 'Total value locked in USD.', ...DATABASE_GAUGE }),
+  nftsByCategory: metric(APP, { name: 'knowton_nfts_by_category', kind: 'gauge', unit: COUNT, labels: ['category'], help: 'NFTs on the platform by category.', ...DATABASE_GAUGE }),
 };
 
 export const ai = {

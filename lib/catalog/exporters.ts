@@ -58,6 +58,10 @@ export const kubeStateMetrics = {
   memoryRequest: resourceRequests.variant({ resource: 'memory' }, BYTES),
   // label_app comes from --metric-labels-allowlist=pods=[app]
   podLabels: metric(KUBE_STATE_METRICS, { name: 'kube_pod_labels', kind: 'gauge', unit: COUNT, labels: ['namespace', 'pod', 'uid', 'label_app'], help: 'Kubernetes labels of a pod (allowlisted ones).' }),
+  // label_app comes from --metric-labels-allowlist=deployments=[app]: the service a Deployment runs
+  deploymentLabels: metric(KUBE_STATE_METRICS, { name: 'kube_deployment_labels', kind: 'gauge', unit: COUNT, labels: ['namespace', 'deployment', 'label_app'], help: 'Kubernetes labels of a Deployment (allowlisted ones).' }),
+  deploymentAvailable: metric(KUBE_STATE_METRICS, { name: 'kube_deployment_status_replicas_available', kind: 'gauge', unit: COUNT, labels: ['namespace', 'deployment'], help: 'Available replicas of a Deployment.' }),
+  containerWaiting: metric(KUBE_STATE_METRICS, { name: 'kube_pod_container_status_waiting_reason', kind: 'gauge', unit: COUNT, labels: [...containerLabels, 'reason'], help: '1 while a container waits to start, with the reason.' }),
   podPhase: metric(KUBE_STATE_METRICS, { name: 'kube_pod_status_phase', kind: 'gauge', unit: COUNT, labels: ['namespace', 'pod', 'uid', 'phase'], help: '1 for the phase the pod is in.' }),
 };
 
@@ -86,6 +90,10 @@ export const prometheus = {
   ruleEvaluationFailures: metric(PROMETHEUS, { name: 'prometheus_rule_evaluation_failures_total', kind: 'counter', unit: COUNT, labels: ['rule_group'], help: 'Rule evaluations that failed.' }),
   notificationsSent: metric(PROMETHEUS, { name: 'prometheus_notifications_sent_total', kind: 'counter', unit: COUNT, labels: ['alertmanager'], help: 'Alerts sent to an Alertmanager.' }),
   notificationErrors: metric(PROMETHEUS, { name: 'prometheus_notifications_errors_total', kind: 'counter', unit: COUNT, labels: ['alertmanager'], help: 'Errors sending alerts to an Alertmanager.' }),
+  alertmanagersDiscovered: metric(PROMETHEUS, { name: 'prometheus_notifications_alertmanagers_discovered', kind: 'gauge', unit: COUNT, labels: [], help: 'Alertmanagers Prometheus knows to send alerts to.' }),
+  ruleGroupIterationsMissed: metric(PROMETHEUS, { name: 'prometheus_rule_group_iterations_missed_total', kind: 'counter', unit: COUNT, labels: ['rule_group'], help: 'Rule group evaluations skipped because the previous one was still running.' }),
+  compactionsFailed: metric(PROMETHEUS, { name: 'prometheus_tsdb_compactions_failed_total', kind: 'counter', unit: COUNT, labels: [], help: 'TSDB compactions that failed.' }),
+  walTruncationsFailed: metric(PROMETHEUS, { name: 'prometheus_tsdb_wal_truncations_failed_total', kind: 'counter', unit: COUNT, labels: [], help: 'WAL truncations that failed.' }),
 };
 
 export const alertmanager = {

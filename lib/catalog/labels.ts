@@ -33,6 +33,8 @@ export const LABEL_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   unit: ['core', 'byte'],
   phase: ['Running', 'Pending'],
   label_app: ['backend'],
+  deployment: ['backend'],
+  reason: ['CrashLoopBackOff', 'ImagePullBackOff'],
   id: ['/kubepods/burstable/pod6f1c2d8e/1b2c'],
   image: ['ghcr.io/knowton/backend:1.4.2'],
   name: ['1b2c3d4e5f60'],

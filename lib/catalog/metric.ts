@@ -28,6 +28,13 @@ export interface MetricProps<L extends string, D extends Dimension, K extends Me
   readonly help: string;
   /** Upper bounds of a histogram's buckets, ascending, without +Inf. */
   readonly buckets?: readonly number[];
+  /**
+   * A gauge every replica of the service exports with the same value (set from the database): summing
+   * it across replicas counts it once per replica. Queries built from it take one replica's copy
+   * (`max by (<own labels>)`) before aggregating, and the synth-time check refuses a raw `sum`, `avg`,
+   * `count` or `topk` over it. @default false
+   */
+  readonly sameOnEveryReplica?: boolean;
 }
 
 /**
@@ -48,6 +55,8 @@ export class Metric<L extends string = string, D extends Dimension = Dimension, 
    * resource="cpu" of kube_pod_container_resource_limits, whose unit depends on that label.
    */
   readonly fixedMatchers: Readonly<Record<string, string>>;
+  /** See MetricProps.sameOnEveryReplica. */
+  readonly sameOnEveryReplica: boolean;
 
   constructor(
     readonly source: Source,
@@ -63,6 +72,7 @@ export class Metric<L extends string = string, D extends Dimension = Dimension, 
     } else if (props.buckets) {
       throw new Error(`${props.kind} ${props.name} cannot have buckets`);
     }
+    if (props.sameOnEveryReplica && props.kind !== 'gauge') throw new Error(`${props.kind} ${props.name}: only a gauge can be the same on every replica (counters add up)`);
     this.name = props.name;
     this.kind = props.kind;
     this.unit = props.unit;
@@ -70,6 +80,7 @@ export class Metric<L extends string = string, D extends Dimension = Dimension, 
     this.ownLabels = props.labels;
     this.buckets = props.buckets;
     this.fixedMatchers = fixedMatchers;
+    this.sameOnEveryReplica = props.sameOnEveryReplica ?? false;
   }
 
   /** Every label a series of this metric can carry: own labels then target labels. */
@@ -81,7 +92,7 @@ export class Metric<L extends string = string, D extends Dimension = Dimension, 
   variant<D2 extends Dimension>(matchers: Partial<Record<L, string>>, unit: Unit<D2>): Metric<L, D2, K> {
     const m = new Metric<L, D2, K>(
       this.source,
-      { name: this.name, kind: this.kind, unit, labels: this.ownLabels as L[], help: this.help, buckets: this.buckets },
+      { name: this.name, kind: this.kind, unit, labels: this.ownLabels as L[], help: this.help, buckets: this.buckets, sameOnEveryReplica: this.sameOnEveryReplica },
       { ...this.fixedMatchers, ...(matchers as Record<string, string>) },
     );
     return m;

@@ -32,7 +32,7 @@ export interface KubeStateMetricsProps {
   readonly image?: string;
   /** Resources to export; RBAC grants list/watch on exactly these. @default pods, nodes, deployments, statefulsets, daemonsets, persistentvolumeclaims */
   readonly resources?: readonly string[];
-  /** Pod labels copied onto kube_pod_labels, so alerts can join pods to services. @default ['app'] */
+  /** Pod and Deployment labels copied onto kube_pod_labels and kube_deployment_labels, so alerts can join pods and Deployments to services. @default ['app'] */
   readonly podLabels?: readonly string[];
   /** CPU and memory of the container. @default 50m/200m CPU, 128Mi/256Mi memory */
   readonly containerResources?: ResourceSpec;
@@ -114,7 +114,8 @@ export class KubeStateMetrics extends Construct {
                   `--port=${KubeStateMetrics.PORT}`,
                   '--telemetry-port=8081',
                   `--resources=${exported.join(',')}`,
-                  ...(podLabels.length ? [`--metric-labels-allowlist=pods=[${podLabels.join(',')}]`] : []),
+                  // Deployments too: ServiceMissing finds a service's Deployment by its app label.
+                  ...(podLabels.length ? [`--metric-labels-allowlist=pods=[${podLabels.join(',')}],deployments=[${podLabels.join(',')}]`] : []),
                 ],
                 ports: [containerPort('http-metrics', KubeStateMetrics.PORT), containerPort('telemetry', 8081)],
                 livenessProbe: httpProbe('/livez', 'http-metrics'),

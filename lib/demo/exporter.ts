@@ -411,6 +411,9 @@ export class DemoExporter {
       requests: gaugeOf(kubeStateMetrics.resourceRequests, this.ksm),
       labels: gaugeOf(kubeStateMetrics.podLabels, this.ksm),
       phase: gaugeOf(kubeStateMetrics.podPhase, this.ksm),
+      deployment: gaugeOf(kubeStateMetrics.deploymentLabels, this.ksm),
+      available: gaugeOf(kubeStateMetrics.deploymentAvailable, this.ksm),
+      waiting: gaugeOf(kubeStateMetrics.containerWaiting, this.ksm),
     };
     const limits = CONTAINER_LIMITS;
     for (const { pod, instruments } of this.apps) {
@@ -421,6 +424,11 @@ export class DemoExporter {
       ksm.requests.set({ ...c, node: this.node, resource: 'cpu', unit: 'core' }, limits.cpuRequest.in(Units.CORES));
       ksm.requests.set({ ...c, node: this.node, resource: 'memory', unit: 'byte' }, limits.memoryRequest.in(Units.BYTES));
       ksm.labels.set({ namespace: this.namespace, pod: pod.name, uid: pod.uid, label_app: pod.service }, 1);
+      // One Deployment per service, named and labelled after it, with its one replica available.
+      ksm.deployment.set({ namespace: this.namespace, deployment: pod.service, label_app: pod.service }, 1);
+      ksm.available.set({ namespace: this.namespace, deployment: pod.service }, 1);
+      // Not waiting: a harmless reason at 0, so the series exists as the catalog declares it.
+      ksm.waiting.set({ ...c, reason: 'ContainerCreating' }, 0);
       for (const phase of PHASES) ksm.phase.set({ namespace: this.namespace, pod: pod.name, uid: pod.uid, phase }, phase === 'Running' ? 1 : 0);
       for (const labels of this.cadvisorLabels(pod)) this.cpuUsage.inc({ ...labels, cpu: 'total' }, 0);
 

@@ -51,6 +51,8 @@ const PRESENCE_FNS = new Set(['absent', 'timestamp']);
 const PRESENCE_AGGREGATIONS = new Set(['count', 'group']);
 const SET_OPS = new Set(['and', 'or', 'unless']);
 const FILTER_AGGREGATIONS = new Set(['topk', 'bottomk', 'limitk', 'limit_ratio']);
+// Aggregations whose result changes with the number of identical copies of a series.
+const REPLICA_COUNTING = new Set(['sum', 'avg', 'count', 'topk', 'bottomk', 'stddev', 'stdvar', 'quantile', 'count_values']);
 
 const VECTOR = (labels: Iterable<string>): ExprType => ({ kind: 'vector', labels: new Set(labels) });
 const SCALAR: ExprType = { kind: 'scalar', labels: new Set() };
@@ -115,6 +117,21 @@ export function analyze(expr: string, catalog: Catalog): Analysis {
     return text(call.firstChild!).toLowerCase();
   }
 
+  /** Whether the aggregation directly holding `node` keeps the series of each replica apart (by instance or pod). */
+  function keepsReplicas(node: LezerNode): boolean {
+    let p = node.parent;
+    while (p && ['ParenExpr', 'OffsetExpr', 'StepInvariantExpr'].includes(p.type.name)) p = p.parent;
+    const call = p?.parent;
+    const modifier = call ? children(call).find((c) => c.type.name === 'AggregateModifier') : undefined;
+    if (!modifier) return false;
+    const parts = children(modifier);
+    const grouping = parts.find((x) => x.type.name === 'GroupingLabels');
+    const labels = grouping ? children(grouping).map((l) => text(l)) : [];
+    const without = parts.some((x) => x.type.name === 'Without');
+    const replicaLabels = ['instance', 'pod'];
+    return without ? replicaLabels.every((l) => !labels.includes(l)) : replicaLabels.some((l) => labels.includes(l));
+  }
+
   function selector(node: LezerNode): ExprType {
     let name: string | undefined;
     const matchers: Array<[string, LezerNode]> = [];
@@ -162,6 +179,9 @@ export function analyze(expr: string, catalog: Catalog): Analysis {
     const parent = node.parent!;
     const inRange = parent.type.name === 'MatrixSelector';
     const fn = enclosingCall(inRange ? parent : node);
+    if (ref.metric.sameOnEveryReplica && !inRange && fn && REPLICA_COUNTING.has(fn) && !keepsReplicas(node)) {
+      errors.push(`${fn}() over ${name} counts every replica's copy: each backend replica exports the same value, take one first (max by (${ref.metric.ownLabels.join(', ')}) (${name}))`);
+    }
     if (ref.monotonic) {
       const ok = inRange ? fn !== undefined && (COUNTER_RANGE_FNS.has(fn) || PRESENCE_RANGE_FNS.has(fn)) : fn !== undefined && (PRESENCE_FNS.has(fn) || PRESENCE_AGGREGATIONS.has(fn));
       if (!ok) {

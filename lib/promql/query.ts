@@ -17,6 +17,8 @@ export interface FixtureSeries {
   readonly labels: Readonly<Record<string, string>>;
   readonly kind: 'gauge' | 'counter';
   readonly level: number;
+  /** The series has no sample at all (a target that is gone): `_` in promtool's notation. @default false */
+  readonly absent?: boolean;
 }
 
 /** Series that make a query evaluate to a chosen value, and the labels of the result. */
@@ -157,7 +159,11 @@ export function exampleLabels(metric: Metric, matchers: Array<[string, MatchValu
   for (const label of metric.labels) {
     // a source's own example first (the exporter's pod name), unless the metric sets the label itself
     const preferred = own[label] !== undefined && !metric.ownLabels.includes(label) ? [own[label]!] : [];
-    const candidates = [...preferred, ...(LABEL_EXAMPLES[label] ?? []), ''];
+    // an exact value a selector asks for fits by itself (an expected service need not be an example)
+    // and so do the names of a plain alternation (namespace=~"knowton-staging|knowton-apps")
+    const exact = (constraints.get(label) ?? []).flatMap((m) =>
+      typeof m === 'string' ? [m] : m instanceof RegExp && /^[A-Za-z0-9_-]+(\|[A-Za-z0-9_-]+)*$/.test(m.source) ? m.source.split('|') : []);
+    const candidates = [...preferred, ...exact, ...(LABEL_EXAMPLES[label] ?? []), ''];
     const fits = candidates.find((v) => (constraints.get(label) ?? []).every((m) => satisfies(v, m)) && (v !== '' || constraints.has(label)));
     if (fits === undefined) throw new Error(`no example value of label '${label}' of ${metric.name} satisfies ${(constraints.get(label) ?? []).join(', ')} (add one to LABEL_EXAMPLES)`);
     if (fits !== '') out[label] = fits;
@@ -197,11 +203,26 @@ function resultLabels(series: Record<string, string>, op: Aggregation | undefine
 /** The current value of a gauge. */
 export function gauge<L extends string, D extends Dimension>(
   metric: Metric<L, D, 'gauge'>,
-  options: { readonly where?: Matchers<NoInfer<L>> } & AggregateOptions<NoInfer<L>> = {},
+  options: {
+    readonly where?: Matchers<NoInfer<L>>;
+    /**
+     * The lowest or highest value over a window instead of the last: a scrape that fails during a
+     * breach leaves no sample, and the last one would hide it. @default the last value
+     */
+    readonly over?: { readonly fn: 'min_over_time' | 'max_over_time'; readonly window: Duration };
+  } & AggregateOptions<NoInfer<L>> = {},
 ): Query<D> {
   const matchers = allMatchers(metric, options.where);
-  const sel = selectorText(metric.name, matchers);
-  return new Query(aggregateText(sel, options.aggregate, options.by), metric.unit, `${sel}${aggregateWords(options.aggregate, options.by)}`, (value) => {
+  const sel = options.over
+    ? `${options.over.fn}(${selectorText(metric.name, matchers)}[${options.over.window.toPromDuration()}])`
+    : selectorText(metric.name, matchers);
+  // One copy of a gauge every replica exports alike: sum, avg or topk of the raw series would count
+  // it once per replica. max or min of copies is the value itself, so they need no de-duplication.
+  const own = metric.ownLabels.filter((l) => !(l in metric.fixedMatchers));
+  const oneCopy = metric.sameOnEveryReplica && options.aggregate !== 'max' && options.aggregate !== 'min'
+    ? (own.length ? `max by (${own.join(', ')}) (${sel})` : `max(${sel})`)
+    : sel;
+  return new Query(aggregateText(oneCopy, options.aggregate, options.by), metric.unit, `${sel}${aggregateWords(options.aggregate, options.by)}`, (value) => {
     const labels = exampleLabels(metric, matchers);
     return { series: [{ labels, kind: 'gauge', level: value }], labels: resultLabels(labels, options.aggregate, options.by) };
   });
@@ -341,4 +362,86 @@ export function bucketRates(buckets: readonly number[], phi: number, value: numb
 /** A constant: `vector(1)`, the expression of an alert that always fires. */
 export function constant(n: number): Query<'count'> {
   return new Query(`vector(${n})`, Units.COUNT, `the constant ${n}`, () => ({ series: [], labels: {} }));
+}
+
+/** A service, job or other label value that must be present. */
+export interface MissingOptions<L extends string> {
+  /** The label naming what is expected; the result carries it. */
+  readonly label: L;
+  /** Its values that must each have a healthy series. */
+  readonly expected: readonly string[];
+  /** Further matchers of the series. @default none */
+  readonly where?: Matchers<L>;
+  /** The value of a healthy series (1 for `up`). */
+  readonly healthy: number;
+}
+
+/**
+ * 1 for each expected value of `label` that has no series at `healthy` value: its series are gone
+ * (a scaled-to-0 or Pending workload leaves no scrape target) or unhealthy. Nothing for the others.
+ * `absent()` keeps no labels of a comparison, so each value is put back with label_replace.
+ */
+export function missing<L extends string, D extends Dimension>(metric: Metric<L, D, 'gauge'>, options: MissingOptions<NoInfer<L>>): Query<'count'> {
+  const label = options.label as string;
+  const values = [...new Set(options.expected)];
+  if (!values.length) throw new ConfigError(`missing ${metric.name}`, 'expected', '[]', `at least one value of ${label}`);
+  const base = allMatchers(metric, options.where);
+  const one = (v: string): string =>
+    `label_replace(absent(${selectorText(metric.name, [...base, [label, v]])} == ${options.healthy}), ${JSON.stringify(label)}, ${JSON.stringify(v)}, "", "")`;
+  return new Query(values.map(one).join(' or '), Units.COUNT, `each of ${label} ${values.join(', ')} without a ${metric.name} series at ${options.healthy}`, (value) => {
+    // value 1: the first expected value's series is gone; the others stay healthy.
+    const series: FixtureSeries[] = values.map((v, i) => ({
+      labels: exampleLabels(metric, [...base, [label, v]]),
+      kind: 'gauge',
+      level: options.healthy,
+      absent: i === 0 && value >= 0.5,
+    }));
+    return { series, labels: { [label]: values[0] } };
+  });
+}
+
+/**
+ * 1 for each object a listing metric (kube_deployment_labels) shows whose `available` gauge is not
+ * above 0: a Deployment scaled to 0 or without one ready pod. `label` of the listing is renamed `as`.
+ */
+export function unavailable<L extends string, A extends string>(
+  listing: Metric<L, Dimension, 'gauge'>,
+  available: Metric<A, Dimension, 'gauge'>,
+  options: { readonly on: readonly (L & A)[]; readonly label: NoInfer<L>; readonly as: string; readonly where?: Matchers<NoInfer<L>> },
+): Query<'count'> {
+  const matchers = allMatchers(listing, options.where);
+  const scope = matchers.filter(([l]) => options.on.includes(l as L & A));
+  const list = selectorText(listing.name, matchers);
+  const avail = selectorText(available.name, [...Object.entries(available.fixedMatchers), ...scope]);
+  const label = options.label as string;
+  const expr = `label_replace(${list} unless on (${options.on.join(', ')}) (${avail} > 0), ${JSON.stringify(options.as)}, "$1", ${JSON.stringify(label)}, "(.+)")`;
+  return new Query(expr, Units.COUNT, `each ${listing.name} without ${available.name} above 0`, (value) => {
+    const l = exampleLabels(listing, matchers);
+    const a = exampleLabels(available, scope);
+    for (const k of options.on) if (l[k] !== undefined) a[k] = l[k];
+    return {
+      series: [{ labels: l, kind: 'gauge', level: 1 }, { labels: a, kind: 'gauge', level: value >= 0.5 ? 0 : 1 }],
+      labels: { ...withoutName(l), [options.as]: l[label] },
+    };
+  });
+}
+
+/**
+ * The largest of several queries for each value of `by`: "any of these says so". Its fixture drives
+ * the first query and holds the others at 0 (their fixtures must return nothing, or 0, at 0).
+ */
+export function anyOf(by: readonly string[], first: Query<'count'>, ...rest: Query<'count'>[]): Query<'count'> {
+  const all = [first, ...rest];
+  const fixture = all.every((q) => q.fixture)
+    ? (value: number): Fixture => {
+        const parts = [first.fixture!(value), ...rest.map((q) => q.fixture!(0))];
+        return { series: parts.flatMap((p) => p.series), labels: pick({ ...parts[0].labels }, by) };
+      }
+    : undefined;
+  return new Query(
+    `max by (${by.join(', ')}) (${all.map((q) => q.expr).join(' or ')})`,
+    Units.COUNT,
+    all.map((q) => q.description).join(', or '),
+    fixture,
+  );
 }
