@@ -56,7 +56,7 @@ test('staging pages no one and says [staging]', () => {
 });
 
 test('an unknown alert names the known ones', () => {
-  expect(() => previewNotifications('NoSuchAlert')).toThrow(/unknown alert "NoSuchAlert": one of ServiceDown, /);
+  expect(() => previewNotifications('NoSuchAlert')).toThrow(/unknown alert "NoSuchAlert": one of ServiceMissing, ServiceDown, /);
 });
 
 test.each([['critical', 'critical'], ['warning', 'warning'], ['info', 'info'], ['none', 'info']])('PagerDuty severity of %s is %s (amtool)', (severity, expected) => {
