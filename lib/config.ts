@@ -17,7 +17,7 @@ import { EMAIL_KEYS, ROUTE_TIMINGS_KEYS, SEVERITIES, SLACK_CHANNEL_KEYS, TIME_IN
 import type { NamespaceMode, PodSecurityLevel } from './components/namespace';
 import { ALERT_OVERRIDE_KEYS, AlertOverride } from './alerting/rule';
 import { count } from './units';
-import { ConfigError, check, checkCidr, checkDnsLabel, checkKeys, checkLabels, checkOwnNamespace, checkPort, keysOf } from './validate';
+import { ConfigError, check, checkCidr, checkDnsLabel, checkKeys, checkLabels, checkOwnNamespace, checkPort, checkUrl, keysOf } from './validate';
 
 /**
  * Props each component gets from the stack, not from StackConfig: the settings types omit them, and
@@ -156,6 +156,10 @@ export function checkStackConfig(config: StackConfig): void {
     prometheus.remoteWrite.forEach((rw, i) => checkKeys(at(`prometheus.remoteWrite[${i}]`), rw, REMOTE_WRITE_KEYS));
   }
   checkLabels('StackConfig', 'prometheus.externalLabels', prometheus?.externalLabels, true);
+  for (const own of ['environment', 'replica']) {
+    check(!Object.keys(prometheus?.externalLabels ?? {}).includes(own), 'StackConfig', `prometheus.externalLabels.${own}`, prometheus?.externalLabels?.[own],
+      `nothing: the stack sets ${own} itself (${own === 'environment' ? 'from StackConfig.environment' : "each replica's pod name, dropped from alerts"})`);
+  }
   const am = config.alertmanager;
   if (am) {
     checkKeys(at('alertmanager.email'), am.email, EMAIL_KEYS);
@@ -278,7 +282,10 @@ export function publicEndpoints(config: StackConfig): { hosts: string[]; urls: s
   const scheme = config.ingress?.tls === false ? 'http' : 'https';
   const hosts = UI_NAMES.map((ui) => `${ui}.${domain}`);
   const urls = hosts.map((h) => `${scheme}://${h}`);
-  if (config.prometheus?.externalUrl !== undefined) urls[UI_NAMES.indexOf('prometheus')] = config.prometheus.externalUrl;
+  if (config.prometheus?.externalUrl !== undefined) {
+    checkUrl('StackConfig', 'prometheus.externalUrl', config.prometheus.externalUrl, { example: 'https://prometheus.knowton.io' });
+    urls[UI_NAMES.indexOf('prometheus')] = config.prometheus.externalUrl;
+  }
   return { hosts, urls };
 }
 

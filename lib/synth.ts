@@ -42,7 +42,7 @@ export class SynthError extends Error {
 /** One line for an error: a ConfigError's or a file-system error's message (path and errno) as is. */
 function describeError(err: unknown): string {
   if (!isError(err)) return String(err);
-  const text = err instanceof ConfigError || err.name === 'Error' || (err as NodeJS.ErrnoException).code ? err.message : `${err.name}: ${err.message}`;
+  const text = err instanceof ConfigError || err.name === 'Error' || (err as NodeJS.ErrnoException).syscall ? err.message : `${err.name}: ${err.message}`;
   return text.replace(/\s*\n\s*/g, ' ');
 }
 
@@ -170,6 +170,7 @@ function target(name: TargetName, given: string): Target {
     : ['KNOWTON_RUNBOOKS_DIR', 'runbooks directory', 'docs/runbooks'];
   const refuse = (ok: boolean, allowed: string) => check(ok, where, field, given, allowed);
   refuse(given.trim() !== '', `a folder of its own for synth's output, such as ${example}`);
+  refuse(!given.startsWith('~'), 'a path the shell has expanded: a quoted ~ is a folder named ~ here; use $HOME/...');
   const dir = realPath(given);
   refuse(path.dirname(dir) !== dir, 'a folder of its own, not the file-system root');
   for (const [what, folder] of [['home folder', os.homedir()], ['checkout', CHECKOUT], ['current folder', process.cwd()]]) {

@@ -129,6 +129,22 @@ const BAD: Array<[string, Row, RegExp]> = [
     /^alertmanager\/alertmanager: invalid email\.to null: a list of email addresses$/],
   ['kube-state-metrics resources that are not a list', cfg(() => ({ kubeStateMetrics: { resources: 'pods' } })),
     /^kube-state-metrics\/kube-state-metrics: invalid resources "pods": a list of resources among /],
+  // Found by a careless-user review: accepted, then wrong on the cluster or refused by Alertmanager.
+  ['a threshold override on an equality (PostgreSQLDown: pg_up == 0 would become == 1, firing while healthy)',
+    cfg(() => ({ alerts: { PostgreSQLDown: { threshold: count(1) } } })),
+    /^StackConfig: invalid alerts\.PostgreSQLDown\.threshold "[^"]+": nothing: PostgreSQLDown tests for equality \(== 0\)/],
+  ['the environment external label, which the stack sets', cfg(() => ({ prometheus: { externalLabels: { environment: 'production' } } })),
+    /^StackConfig: invalid prometheus\.externalLabels\.environment "production": nothing: the stack sets environment itself/],
+  ['ingress.tls as a string', cfg(() => ({ ingress: { tls: 'false' } })),
+    /^ingress\/ingress: invalid tls "false": true or false \(a boolean, not a string\)$/],
+  ['a StorageClass name Kubernetes refuses', cfg(() => ({ prometheus: { storageClassName: 'SSD' } })),
+    /^prometheus\/prometheus: invalid storageClassName "SSD": the name of a StorageClass: a lowercase DNS subdomain/],
+  ['a time zone that does not exist', cfg(() => ({ alertmanager: { timeIntervals: { night: [{ location: 'Europe/Pariss' }] }, muteTimeIntervals: { info: ['night'] } } })),
+    /invalid timeIntervals\.night\[0\]\.location "Europe\/Pariss": an IANA time zone like Europe\/Berlin, or UTC$/],
+  ['grouping by ... and more labels', cfg(() => ({ alertmanager: { groupBy: ['alertname', '...'] } })),
+    /invalid route\.groupBy \["alertname","\.\.\."\]: \['\.\.\.'\] alone \(every label\), or label names without \.\.\.$/],
+  ['grouping by a label twice', cfg(() => ({ alertmanager: { groupBy: ['alertname', 'service', 'alertname'] } })),
+    /invalid route\.groupBy \["alertname","service","alertname"\]: each label once$/],
   ['settings that are not an object', cfg(() => ({ prometheus: 'big' })),
     /^StackConfig\.prometheus: invalid settings "big": an object with keys among /],
   ['an oauth2-proxy key on basic auth', cfg(() => ({ ingress: { auth: { type: 'basic', secretName: 'auth', url: 'https://o.knowton.io' } } })),
@@ -419,4 +435,10 @@ describe('the checkers themselves', () => {
     const raw = new Query('pg_up', { dimension: 'time', name: 'seconds' } as any, 'raw');
     expect(() => synth({ rules: withAlert(() => alert({ when: raw.equals(count(0) as any) })) }, path.join(freshCopy(), 'dist'))).toThrow(/threshold 0 is in count \(count\), but the query returns seconds \(time\)/);
   });
+});
+
+test('a Prometheus external URL without a scheme names its environment and field, where the profiles are compared', () => {
+  const { checkEnvironmentsApart } = require('../lib/config');
+  expect(() => checkEnvironmentsApart({ dev: { prometheus: { externalUrl: 'prometheus.knowton.io' } } }))
+    .toThrow(/^StackConfig: invalid prometheus\.externalUrl "prometheus\.knowton\.io": an absolute http:\/\/ or https:\/\/ URL/);
 });

@@ -158,6 +158,10 @@ const inProcess: Array<[string, (root: string, tmp: string) => InProcess, (root:
     'synth failed: KNOWTON_OUTDIR: invalid output directory "/": a folder of its own, not the file-system root',
     `/ and ${root}/docs/runbooks/ were left as they were.`,
   ]],
+  ['a ~ the shell did not expand (quoted)', (root) => ({ options: { outdir: '~/out', runbooksDir: `${root}/docs/runbooks` }, env: { KNOWTON_TEST_FAIL_AT: 'lock' } }), (root) => [
+    'synth failed: KNOWTON_OUTDIR: invalid output directory "~/out": a path the shell has expanded: a quoted ~ is a folder named ~ here; use $HOME/...',
+    `~/out/ and ${root}/docs/runbooks/ were left as they were.`,
+  ]],
   ['a folder holding a file synth did not write', (root, tmp) => {
     fs.mkdirSync(path.join(tmp, 'out', 'sub'), { recursive: true });
     fs.writeFileSync(path.join(tmp, 'out', 'sub', 'notes.txt'), 'mine\n');

@@ -1,6 +1,6 @@
 import { Condition, Query, renderCondition } from '../promql/query';
 import { Dimension, Duration, Quantity, Units } from '../units';
-import { checkDuration, ConfigError, keysOf } from '../validate';
+import { check, checkDuration, ConfigError, keysOf } from '../validate';
 
 export type Severity = 'critical' | 'warning' | 'info';
 export const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
@@ -103,6 +103,9 @@ export class AlertRule {
       throw new ConfigError(where, `alerts.${this.name}.threshold`, String(threshold),
         c ? `a quantity in the dimension of the alert's query (${c.query.unit.dimension}), like ${c.threshold}` : 'nothing: this alert has no threshold');
     }
+    // An equality (PostgreSQLDown: pg_up == 0) states a fact, not a limit: `== 1` would fire while healthy.
+    check(threshold === undefined || c?.op !== '==', where, `alerts.${this.name}.threshold`, String(threshold),
+      `nothing: ${this.name} tests for equality (${c?.op} ${c?.threshold}), which is not a threshold; override its \`for\` instead`);
     const problem = c && override.threshold && conditionProblem({ ...c, threshold: override.threshold });
     if (problem) throw new ConfigError(where, `alerts.${this.name}.threshold`, String(override.threshold), `a threshold the alert can cross: ${problem}`);
     if (override.for !== undefined) {

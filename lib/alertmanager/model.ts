@@ -54,6 +54,16 @@ export interface Route {
   readonly muteTimeIntervals?: readonly string[];
 }
 
+/** Whether the tz database Node ships knows a zone (Alertmanager loads the same database and refuses an unknown one). */
+function knownTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** `HH:MM` to `HH:MM` in the interval's location; `24:00` is the end of the day. */
 export interface TimeRange {
   readonly start: string;
@@ -218,7 +228,8 @@ function renderTimeInterval(where: string, field: string, t: TimeInterval): Reco
     out[yamlKey] = [...values];
   }
   if (t.location !== undefined) {
-    check(t.location === 'Local' || t.location === 'UTC' || /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)+$/.test(t.location), where, `${field}.location`, t.location, 'an IANA time zone like Europe/Berlin, or UTC');
+    check(t.location === 'Local' || t.location === 'UTC' || (/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)+$/.test(t.location) && knownTimeZone(t.location)),
+      where, `${field}.location`, t.location, 'an IANA time zone like Europe/Berlin, or UTC');
     out.location = t.location;
   }
   return out;
@@ -238,6 +249,9 @@ function renderRoute(where: string, field: string, r: Route, declared: ReadonlyS
     out.receiver = r.receiver;
   }
   if (r.groupBy) {
+    // Alertmanager refuses `...` beside other labels, and a label named twice.
+    check(!r.groupBy.includes('...') || r.groupBy.length === 1, where, `${field}.groupBy`, r.groupBy, '[\'...\'] alone (every label), or label names without ...');
+    check(new Set(r.groupBy).size === r.groupBy.length, where, `${field}.groupBy`, r.groupBy, 'each label once');
     r.groupBy.forEach((l, i) =>
       check(LABEL_NAME.test(l) || l === '...', where, `${field}.groupBy[${i}]`, l, 'a label name or ...'),
     );

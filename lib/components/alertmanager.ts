@@ -281,7 +281,7 @@ export class Alertmanager extends Construct {
             ],
           },
         },
-        volumeClaimTemplates: [dataVolumeClaim(selector, storageSize, props.storageClassName)],
+        volumeClaimTemplates: [dataVolumeClaim(selector, storageSize, props.storageClassName, where)],
       },
     });
     if (clustered) {

@@ -110,7 +110,11 @@ export function spreadOverNodes(selector: Record<string, string>): k8s.Affinity 
 }
 
 /** The `data` volume claim of a StatefulSet. */
-export function dataVolumeClaim(selector: Record<string, string>, size: string, storageClassName?: string): k8s.KubePersistentVolumeClaimProps {
+export function dataVolumeClaim(selector: Record<string, string>, size: string, storageClassName?: string, where = 'dataVolumeClaim'): k8s.KubePersistentVolumeClaimProps {
+  if (storageClassName !== undefined) {
+    check(typeof storageClassName === 'string' && storageClassName.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(storageClassName),
+      where, 'storageClassName', storageClassName, 'the name of a StorageClass: a lowercase DNS subdomain such as gp3 or premium-rwo');
+  }
   return {
     metadata: { name: 'data', labels: selector },
     spec: {

@@ -115,6 +115,9 @@ export class MonitoringIngress extends Construct {
     const tls = props.tls ?? true;
     const auth = props.auth ?? INGRESS_DEFAULTS.auth;
     checkKeys(where, props, INGRESS_KEYS);
+    for (const field of ['tls', 'allowInsecure'] as const) {
+      check(props[field] === undefined || typeof props[field] === 'boolean', where, field, props[field], 'true or false (a boolean, not a string)');
+    }
     check(DNS_NAME.test(domain), where, 'domain', domain, 'a lowercase DNS name such as knowton.io');
     checkDnsLabel(where, 'ingressClassName', ingressClassName);
     check(tls || props.allowInsecure === true, where, 'tls', tls,

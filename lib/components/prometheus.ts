@@ -364,7 +364,7 @@ export class Prometheus extends Construct {
             ],
           },
         },
-        volumeClaimTemplates: [dataVolumeClaim(selector, storageSize, props.storageClassName)],
+        volumeClaimTemplates: [dataVolumeClaim(selector, storageSize, props.storageClassName, where)],
       },
     });
     if (replicas > 1) {
