@@ -28,9 +28,9 @@ export function failureLines(err: unknown, untouched: string, debug = false): st
 function oneLine(err: unknown): string {
   if (!isError(err)) return String(err);
   // A SynthError's message already names the environment and the error it wraps.
-  const origin = (err.name === 'SynthError' && isError(err.cause) ? err.cause : err) as Error & { code?: unknown; syscall?: unknown };
-  // A file-system error names its path and errno; other errors with a code (ERR_INVALID_URL) get their name and place.
-  const known = origin.name === 'ConfigError' || (typeof origin.code === 'string' && typeof origin.syscall === 'string');
+  const origin = (err.name === 'SynthError' && isError(err.cause) ? err.cause : err) as Error & { code?: unknown };
+  // A file-system error (an errno code: ENOENT, EBUSY) names its path; other coded errors (ERR_INVALID_URL) get their name and place.
+  const known = origin.name === 'ConfigError' || (typeof origin.code === 'string' && /^E[A-Z]+$/.test(origin.code));
   const message = err.name === 'SynthError' || known ? err.message : `${err.name}: ${err.message}`;
   const frame = known ? undefined : origin.stack?.split('\n').map((l) => /\((\/[^)]+)\)$|at (\/\S+)$/.exec(l.trim()))
     .find((m) => m && !(m[1] ?? m[2]).includes('/node_modules/'));

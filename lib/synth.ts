@@ -42,7 +42,7 @@ export class SynthError extends Error {
 /** One line for an error: a ConfigError's or a file-system error's message (path and errno) as is. */
 function describeError(err: unknown): string {
   if (!isError(err)) return String(err);
-  const text = err instanceof ConfigError || err.name === 'Error' || (err as NodeJS.ErrnoException).syscall ? err.message : `${err.name}: ${err.message}`;
+  const text = err instanceof ConfigError || err.name === 'Error' || /^E[A-Z]+$/.test(String((err as NodeJS.ErrnoException).code)) ? err.message : `${err.name}: ${err.message}`;
   return text.replace(/\s*\n\s*/g, ' ');
 }
 
