@@ -5,6 +5,9 @@ import { Query } from '../lib/promql';
 import { Slo, SLO_SERIES, num } from '../lib/slo';
 import { Units } from '../lib/units';
 
+/** The panel each SLO alert links to: its SLO's burn rate over every alert window, with the tiers as lines. */
+export const BURN_RATE_PANEL = 'Burn rate per alert window';
+
 const sel = (name: string, slo: Slo): string => `${name}{slo="${slo.id}"}`;
 
 /** The SLO dashboard of an environment's SLOs (overrides applied). */
@@ -19,7 +22,7 @@ export const sloDashboard = (slos: readonly Slo[]): object => dashboard({
       query: new Query(`1 - ${sel(SLO_SERIES.errorRatio(slo.window), slo)}`, Units.RATIO, `the share of good events over ${slo.window.toHuman()}: ${slo.sli.description}`),
       legend: 'SLI',
     }, { width: 6, marks: [] }),
-    timeseries('Burn rate per alert window', slo.alerts.flatMap((a) => [a.tier.long, a.tier.short].map((w) => ({
+    timeseries(BURN_RATE_PANEL, slo.alerts.flatMap((a) => [a.tier.long, a.tier.short].map((w) => ({
       query: new Query(`${sel(SLO_SERIES.errorRatio(w), slo)} / ${num(slo.budget)}`, Units.COUNT, `how many times faster than the budget allows ${slo.id} burns, per window`),
       legend: w.toPromDuration(),
     }))).filter((t, i, all) => all.findIndex((x) => x.legend === t.legend) === i), {

@@ -19,7 +19,7 @@ import { INSTRUMENTED_SERVICES } from './catalog';
 import { dashboards } from '../dashboards';
 import { alertPanelLinks, dashboardUrl } from './alerting/dashboard-links';
 import { slos as sloDeclarations } from '../slos';
-import { sloDashboard } from '../dashboards/slo-dashboard';
+import { BURN_RATE_PANEL, sloDashboard } from '../dashboards/slo-dashboard';
 
 /** The SLO dashboard's file, beside the four of dashboards/index.ts. */
 export const SLO_DASHBOARD_FILE = 'slo-dashboard.json';
@@ -143,7 +143,14 @@ export class MonitoringStack {
     const dashboardModels = { ...dashboards(this.ruleGroups), [SLO_DASHBOARD_FILE]: sloDashboard(this.slos) };
     const dashboardUrls = new Map([...alertPanelLinks(this.ruleGroups, dashboardModels)].map(([name, link]) => [name, dashboardUrl(ingress.urls.grafana, link)]));
     const ruleFiles: Record<string, object> = Object.fromEntries(this.ruleGroups.map((g) => [g.fileName, renderRuleFile(g, { dashboardUrls })]));
-    ruleFiles[SLO_RULE_FILE] = sloRuleFile;
+    // Each SLO alert opens the burn-rate panel of its own SLO.
+    const sloModel = dashboardModels[SLO_DASHBOARD_FILE] as { uid: string; panels: Array<{ id: number; title: string; targets?: Array<{ expr: string }> }> };
+    for (const s of this.slos) {
+      const panel = sloModel.panels.find((p) => p.title === BURN_RATE_PANEL && p.targets?.some((t) => t.expr.includes(`slo="${s.id}"`)));
+      check(panel !== undefined, `slos/${s.id}`, 'dashboard panel', BURN_RATE_PANEL, 'a burn-rate panel of this SLO on the SLO dashboard');
+      for (const a of s.alerts) dashboardUrls.set(a.name, dashboardUrl(ingress.urls.grafana, { uid: sloModel.uid, panelId: panel!.id, byService: false }));
+    }
+    ruleFiles[SLO_RULE_FILE] = renderSloRuleFile(this.slos, { dashboardUrls });
 
     this.prometheus = new Prometheus(chart('prometheus'), 'prometheus', {
       namespace,

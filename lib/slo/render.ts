@@ -57,6 +57,7 @@ export function sloAlertAnnotations(slo: Slo, a: SloAlert, options: RenderOption
       `Over the last ${a.tier.long.toHuman()} the error budget of ${slo.id} (objective ${slo.objective} over ${slo.window.toHuman()}) burned ` +
       `{{ $value | printf "%.1f" }} times as fast as it may, and still does over ${a.tier.short.toHuman()}: at that pace ${spent}% of the budget goes in ${a.tier.long.toHuman()}.`,
     runbook_url: sloRunbookUrl(a, options.runbookBaseUrl),
+    ...(options.dashboardUrls?.has(a.name) ? { dashboard_url: options.dashboardUrls.get(a.name)! } : {}),
   };
 }
 
