@@ -13,21 +13,18 @@ import * as http from 'http';
 import * as path from 'path';
 import { AddressInfo } from 'net';
 import { parse } from 'yaml';
-import { ENVIRONMENTS, allEnvironments } from '../lib/config';
+import { ENVIRONMENTS } from '../lib/config';
 import { SECRET_KEYS, SLACK_CHANNEL_KEYS, slackChannelSecretKey } from '../lib/alertmanager';
 import { alertmanagerFiles, withUrlFilesAsUrls } from '../lib/demo/dist';
-import { synthesizeEnvironments } from '../lib/synth';
 import { MonitoringStack } from '../lib/stack';
 import { App } from 'cdk8s';
-import { K8sObject, Server, findObject, freePort, loadObjects, run, sleep, tempDir, waitFor } from './helpers';
+import { findObject, freePort, K8sObject, run, Server, sleep, synthAllEnvironments, tempDir, waitFor } from './helpers';
 
 const names = Object.keys(ENVIRONMENTS);
-const objectsOf: Record<string, K8sObject[]> = {};
+let objectsOf: Record<string, K8sObject[]> = {};
 
 beforeAll(() => {
-  const dist = path.join(tempDir(), 'dist');
-  synthesizeEnvironments(allEnvironments(), dist);
-  names.forEach((name, i) => (objectsOf[name] = loadObjects(i === 0 ? dist : path.join(dist, name))));
+  objectsOf = synthAllEnvironments();
 });
 
 describe.each(names)('%s', (name) => {

@@ -6,18 +6,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { ENVIRONMENTS, StackConfig, allEnvironments, checkEnvironmentsApart, publicEndpoints } from '../lib/config';
-import { synthesizeEnvironments } from '../lib/synth';
 import { ConfigError } from '../lib/validate';
-import { K8sObject, findObject, loadObjects, prometheusFiles, run, tempDir } from './helpers';
+import { findObject, K8sObject, prometheusFiles, run, synthAllEnvironments, tempDir } from './helpers';
 import { alertmanagerFiles } from '../lib/demo/dist';
 
 const names = Object.keys(ENVIRONMENTS);
-const objectsOf: Record<string, K8sObject[]> = {};
+let objectsOf: Record<string, K8sObject[]> = {};
 
 beforeAll(() => {
-  const dist = path.join(tempDir(), 'dist');
-  synthesizeEnvironments(allEnvironments(), dist);
-  names.forEach((name, i) => (objectsOf[name] = loadObjects(i === 0 ? dist : path.join(dist, name))));
+  objectsOf = synthAllEnvironments();
 });
 
 /** Every host a profile claims and every URL it links to, read from its synthesized objects. */

@@ -11,26 +11,13 @@ import { count } from '../lib/units';
 import { promtool, tempDir as ruleTempDir, writeRuleFiles, writeTestFiles } from './rule-tools';
 import { ENVIRONMENTS, allEnvironments } from '../lib/config';
 import { synthesizeEnvironments } from '../lib/synth';
-import {
-  K8sObject,
-  alertmanagerConfigDir,
-  findObject,
-  kubernetesModel,
-  loadObjects,
-  prometheusFiles,
-  promtoolCheckConfig,
-  run,
-  synthTo,
-  tempDir,
-} from './helpers';
+import { alertmanagerConfigDir, findObject, K8sObject, kubernetesModel, loadObjects, prometheusFiles, promtoolCheckConfig, run, synthAllEnvironments, synthTo, tempDir } from './helpers';
 
 const names = Object.keys(ENVIRONMENTS);
-const objectsOf: Record<string, K8sObject[]> = {};
+let objectsOf: Record<string, K8sObject[]> = {};
 
 beforeAll(() => {
-  const dist = path.join(tempDir(), 'dist');
-  synthesizeEnvironments(allEnvironments(), dist);
-  names.forEach((name, i) => (objectsOf[name] = loadObjects(i === 0 ? dist : path.join(dist, name))));
+  objectsOf = synthAllEnvironments();
 });
 
 test('dev, staging and prod exist, dev first (it is what dist/ itself holds)', () => {

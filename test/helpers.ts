@@ -7,9 +7,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { StackConfig, environmentConfig } from '../lib/config';
-import { K8sObject, prometheusFiles, withLocalServiceAccount, writeAlertmanagerFiles } from '../lib/demo/dist';
-import { synthesize } from '../lib/synth';
+import { StackConfig, allEnvironments, environmentConfig } from '../lib/config';
+import { K8sObject, loadObjects, prometheusFiles, withLocalServiceAccount, writeAlertmanagerFiles } from '../lib/demo/dist';
+import { synthesize, synthesizeEnvironments } from '../lib/synth';
 
 export type { K8sObject } from '../lib/demo/dist';
 export { findObject, loadObjects, localPrometheusConfig, prometheusFiles, withLocalServiceAccount } from '../lib/demo/dist';
@@ -24,6 +24,14 @@ export function synthTo(config: StackConfig = environmentConfig('dev')): string 
   const dir = path.join(tempDir(), 'dist');
   synthesize(config, dir);
   return dir;
+}
+
+/** Every environment profile synthesized as `npm run synth` does (one transaction), its objects by environment. */
+export function synthAllEnvironments(): Record<string, K8sObject[]> {
+  const dist = path.join(tempDir(), 'dist');
+  const environments = allEnvironments();
+  synthesizeEnvironments(environments, dist);
+  return Object.fromEntries(Object.keys(environments).map((name, i) => [name, loadObjects(i === 0 ? dist : path.join(dist, name))]));
 }
 
 /** Every file below `dir`, relative, sorted. */

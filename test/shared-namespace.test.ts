@@ -3,19 +3,15 @@
  * and Pod Security labels must leave the applications' traffic and rollouts alone, in every environment.
  * The flows are checked with a NetworkPolicy evaluator (test/netpol.ts) on the synthesized policies.
  */
-import * as path from 'path';
-import { ENVIRONMENTS, StackConfig, allEnvironments, environmentConfig } from '../lib/config';
-import { synthesizeEnvironments } from '../lib/synth';
-import { K8sObject, findObject, loadObjects, synthTo, tempDir } from './helpers';
+import { ENVIRONMENTS, StackConfig, environmentConfig } from '../lib/config';
+import { findObject, K8sObject, loadObjects, synthAllEnvironments, synthTo } from './helpers';
 import { Pod, allowed, selects, stackPods } from './netpol';
 
 const names = Object.keys(ENVIRONMENTS);
-const objectsOf: Record<string, K8sObject[]> = {};
+let objectsOf: Record<string, K8sObject[]> = {};
 
 beforeAll(() => {
-  const dist = path.join(tempDir(), 'dist');
-  synthesizeEnvironments(allEnvironments(), dist);
-  names.forEach((name, i) => (objectsOf[name] = loadObjects(i === 0 ? dist : path.join(dist, name))));
+  objectsOf = synthAllEnvironments();
 });
 
 const ingressNginx: Pod = { name: 'ingress-nginx', namespace: 'ingress-nginx', labels: { 'app.kubernetes.io/name': 'ingress-nginx' } };
