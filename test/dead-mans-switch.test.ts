@@ -15,7 +15,7 @@ import { AddressInfo } from 'net';
 import { parse } from 'yaml';
 import { ENVIRONMENTS } from '../lib/config';
 import { SECRET_KEYS, SLACK_CHANNEL_KEYS, slackChannelSecretKey } from '../lib/alertmanager';
-import { alertmanagerFiles, withUrlFilesAsUrls } from '../lib/demo/dist';
+import { alertmanagerFiles, writeAlertmanagerFiles } from '../lib/demo/dist';
 import { MonitoringStack } from '../lib/stack';
 import { App } from 'cdk8s';
 import { findObject, freePort, K8sObject, run, Server, sleep, synthAllEnvironments, tempDir, waitFor } from './helpers';
@@ -77,12 +77,8 @@ describe('Debian 0.25, with url_file given as url', () => {
     fs.writeFileSync(path.join(secrets, SECRET_KEYS.heartbeatUrl), `${hook}/ping/2f9a1c`);
     for (const key of SLACK_CHANNEL_KEYS.map(slackChannelSecretKey)) fs.writeFileSync(path.join(secrets, key), `${hook}/slack`);
     fs.writeFileSync(path.join(secrets, SECRET_KEYS.pagerdutyRoutingKey), 'key');
-    for (const [f, text] of Object.entries(alertmanagerFiles(objectsOf.dev))) {
-      const local = text.split('/etc/alertmanager/config').join(dir).split('/etc/alertmanager/secrets').join(secrets);
-      // As Alertmanager >= 0.26 does when it sends: the URL is the file's content.
-      fs.writeFileSync(path.join(dir, f), f === 'alertmanager.yml' ? withUrlFilesAsUrls(local, (p) => fs.readFileSync(p, 'utf8').trim()) : local);
-    }
-    file = path.join(dir, 'alertmanager.yml');
+    // As Alertmanager >= 0.26 does when it sends: the URL is the file's content.
+    file = writeAlertmanagerFiles(objectsOf.dev, dir, secrets, (p) => fs.readFileSync(p, 'utf8').trim());
     const port = await freePort();
     amUrl = `http://127.0.0.1:${port}`;
     am = new Server('prometheus-alertmanager', [`--config.file=${file}`, `--storage.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address=']);

@@ -126,12 +126,12 @@ export function withUrlFilesAsUrls(
 /**
  * Writes the Alertmanager ConfigMap's files to `dir`, with the pod's mount paths
  * (/etc/alertmanager/config, /etc/alertmanager/secrets) pointing below it and `url_file` webhooks made
- * `url` ones for the 0.25 tools (withUrlFilesAsUrls); returns alertmanager.yml's path.
+ * `url` ones for the 0.25 tools (withUrlFilesAsUrls, with `urlOf`); returns alertmanager.yml's path.
  */
-export function writeAlertmanagerFiles(objects: K8sObject[], dir: string, secretsDir = path.join(dir, 'secrets')): string {
+export function writeAlertmanagerFiles(objects: K8sObject[], dir: string, secretsDir = path.join(dir, 'secrets'), urlOf?: (file: string) => string): string {
   for (const [f, text] of Object.entries(alertmanagerFiles(objects))) {
     const local = text.split('/etc/alertmanager/config').join(dir).split('/etc/alertmanager/secrets').join(secretsDir);
-    fs.writeFileSync(path.join(dir, f), f === 'alertmanager.yml' ? withUrlFilesAsUrls(local) : local);
+    fs.writeFileSync(path.join(dir, f), f === 'alertmanager.yml' ? withUrlFilesAsUrls(local, urlOf) : local);
   }
   return path.join(dir, 'alertmanager.yml');
 }
