@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ApiObject, App, YamlOutputType } from 'cdk8s';
+import { ApiObject, App, Names, YamlOutputType } from 'cdk8s';
 import { renderRunbooks } from './alerting';
 import { StackConfig } from './config';
 import { ruleGroups } from '../rules';
@@ -17,6 +17,7 @@ import { renderSloRunbooks } from './slo';
 import { MonitoringStack } from './stack';
 import { folderLabel, isError } from './failure';
 import { ConfigError, check, checkDnsLabel } from './validate';
+import { toYaml } from './yaml';
 
 export interface SynthResult {
   /** Files written, relative to the output directory, sorted. */
@@ -52,13 +53,6 @@ export function buildApp(config: StackConfig, outdir: string): { app: App; stack
   return { app, stack: new MonitoringStack(app, config) };
 }
 
-/** Every file below `dir` (symbolic links count as files), relative, sorted. */
-function listFiles(dir: string, prefix = ''): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? listFiles(path.join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
-  ).sort();
-}
-
 /** Objects per kind in an app, counted in memory (re-parsing the written YAML took a third of synth). */
 function countKinds(app: App): Record<string, number> {
   const kinds: Record<string, number> = {};
@@ -69,25 +63,36 @@ function countKinds(app: App): Record<string, number> {
 }
 
 /**
- * One environment's files, relative to its folder: cdk8s writes them to a private temporary folder
- * (its only way to synthesize), from which they are read back; no output folder is touched.
+ * The manifest files of an app, as cdk8s's `App.synth()` writes them (one file per chart, documents
+ * joined by `---`), in memory and with lib/yaml.ts, which writes the same bytes as the package cdk8s
+ * uses in a tenth of its time. test/yaml.test.ts compares the two on every environment.
  */
-function renderEnvironment(config: StackConfig): { files: Map<string, string>; kinds: Record<string, number> } {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'knowton-synth-'));
-  try {
-    const { app, stack } = buildApp(config, tmp);
-    app.synth();
-    const kinds = countKinds(app);
-    const files = new Map(listFiles(tmp).map((f) => [f, fs.readFileSync(path.join(tmp, f), 'utf8')]));
-    // The dashboards also as plain files, for importing by hand; in a subdirectory, which
-    // `kubectl apply -f dist` (not recursive) leaves alone.
-    for (const [file, model] of Object.entries(stack.grafana.dashboards)) {
-      files.set(`${DASHBOARDS_FOLDER}/${file}`, `${JSON.stringify(model, null, 2)}\n`);
-    }
-    return { files, kinds };
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
+export function renderManifests(app: App): Map<string, string> {
+  // What App.synth() checks first: every construct's validations.
+  const errors = app.node.findAll().flatMap((c) => c.node.validate().map((e) => `[${c.node.path}] ${e}`));
+  if (errors.length > 0) throw new Error(`Validation failed with the following errors:\n  ${errors.join('\n  ')}`);
+  // Dependencies between constructs make cdk8s number its files; the stack declares none.
+  const dependent = app.node.findAll().find((c) => c.node.dependencies.length > 0);
+  if (dependent) throw new Error(`${dependent.node.path}: construct dependencies are not supported by synth (cdk8s would number the files)`);
+  const files = new Map<string, string>();
+  for (const chart of app.charts) {
+    const docs = Object.values(chart.toJson()).map((o) => toYaml(o, { version: '1.1', keepUndefined: true }));
+    files.set(`${Names.toDnsLabel(chart)}${app.outputFileExtension}`, docs.join('---\n'));
   }
+  return files;
+}
+
+/** One environment's files, relative to its folder, rendered in memory: no folder is touched. */
+function renderEnvironment(config: StackConfig): { files: Map<string, string>; kinds: Record<string, number> } {
+  const { app, stack } = buildApp(config, 'dist');
+  const files = new Map([...renderManifests(app)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const kinds = countKinds(app);
+  // The dashboards also as plain files, for importing by hand; in a subdirectory, which
+  // `kubectl apply -f dist` (not recursive) leaves alone.
+  for (const [file, model] of Object.entries(stack.grafana.dashboards)) {
+    files.set(`${DASHBOARDS_FOLDER}/${file}`, `${JSON.stringify(model, null, 2)}\n`);
+  }
+  return { files, kinds };
 }
 
 const DASHBOARDS_FOLDER = 'dashboards';
@@ -113,8 +118,22 @@ function markerText(files: Iterable<string>): string {
   ].join('\n');
 }
 
-// The checkout: synth never writes into it but to dist/ (or a new folder) and docs/runbooks/.
-const CHECKOUT = path.resolve(__dirname, '..');
+/**
+ * The checkout: synth never writes into it but to dist/ (or a new folder) and docs/runbooks/. Found
+ * from this file upwards, since bundled (scripts/run-bundled.js) it runs from node_modules/.cache.
+ */
+const CHECKOUT = checkoutOf(__dirname);
+
+function checkoutOf(dir: string): string {
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      if (JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')).name === 'knowton-monitoring') return d;
+    } catch {
+      // no package.json here, or not ours
+    }
+    if (path.dirname(d) === d) return path.resolve(__dirname, '..');
+  }
+}
 const SOURCE_FOLDERS = ['lib', 'rules', 'dashboards', 'slos', 'schemas', 'test', 'scripts', 'docs', 'node_modules', 'dist-lib', 'coverage'];
 
 /** `p` made absolute with every symbolic link of its existing part resolved. */

@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { toYaml } from '../yaml';
 import { AlertmanagerConfigProps, CONFIG_FILE, buildAlertmanagerModel } from './config';
 import { renderModel } from './model';
 import { TEMPLATE_FILE, TEMPLATE_SOURCE } from './templates';
@@ -18,7 +18,7 @@ export function renderAlertmanagerConfig(props: AlertmanagerConfigProps, where =
 /** The files of the config directory: alertmanager.yml and the message template. */
 export function alertmanagerConfigFiles(props: AlertmanagerConfigProps, where = 'alertmanager'): Record<string, string> {
   return {
-    [CONFIG_FILE]: stringify(renderAlertmanagerConfig(props, where), { lineWidth: 0 }),
+    [CONFIG_FILE]: toYaml(renderAlertmanagerConfig(props, where)),
     [TEMPLATE_FILE]: TEMPLATE_SOURCE,
   };
 }

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
-import { stringify } from 'yaml';
+import { toYaml } from '../yaml';
 import { Duration } from '../units';
 import { check, checkDnsLabel, checkImage, checkKeys, checkUrl, keysOf } from '../validate';
 import {
@@ -137,8 +137,8 @@ export class Grafana extends Construct {
       ],
     };
     const provisioningData = {
-      'datasources.yaml': stringify(datasources, { lineWidth: 0 }),
-      'dashboards.yaml': stringify(providers, { lineWidth: 0 }),
+      'datasources.yaml': toYaml(datasources),
+      'dashboards.yaml': toYaml(providers),
     };
     const dashboardData = Object.fromEntries(
       Object.keys(dashboards).sort().map((f) => [f, `${JSON.stringify(dashboards[f], null, 2)}\n`]),

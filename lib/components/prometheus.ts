@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
-import { stringify } from 'yaml';
+import { toYaml } from '../yaml';
 import { Duration } from '../units';
 import { check, checkDnsLabel, checkDuration, checkImage, checkKeys, checkLabels, checkQuantity, checkUrl, keysOf } from '../validate';
 import {
@@ -266,7 +266,7 @@ export class Prometheus extends Construct {
     });
     const configMap = new k8s.KubeConfigMap(this, 'Config', {
       metadata: meta('prometheus-config'),
-      data: { 'prometheus.yml': stringify(config, { lineWidth: 0 }) },
+      data: { 'prometheus.yml': toYaml(config) },
     });
     const ruleFiles = props.ruleFiles ?? {};
     for (const file of Object.keys(ruleFiles)) {
@@ -275,7 +275,7 @@ export class Prometheus extends Construct {
     const rulesMap = new k8s.KubeConfigMap(this, 'Rules', {
       metadata: meta('prometheus-rules'),
       data: Object.fromEntries(
-        Object.keys(ruleFiles).sort().map((f) => [f, stringify(ruleFiles[f], { lineWidth: 0 })]),
+        Object.keys(ruleFiles).sort().map((f) => [f, toYaml(ruleFiles[f])]),
       ),
     });
 

@@ -70,6 +70,30 @@ function unquote(text: string): string {
   return JSON.parse(text);
 }
 
+/**
+ * Parses of each expression seen, with the position of its first syntax error: synth checks the same
+ * queries in every environment and from several places (rules, inhibitions, panels, links), and
+ * parsing is most of a check's time. Lezer trees are immutable, so sharing one is safe.
+ */
+const parsed = new Map<string, { readonly tree: LezerTree; readonly syntaxError: number | undefined }>();
+
+function parse(expr: string): { readonly tree: LezerTree; readonly syntaxError: number | undefined } {
+  let entry = parsed.get(expr);
+  if (!entry) {
+    const tree = parser.parse(expr);
+    let syntaxError: number | undefined;
+    tree.iterate({
+      enter(n) {
+        if (syntaxError === undefined && n.type.isError) syntaxError = n.from;
+        return syntaxError === undefined;
+      },
+    });
+    entry = { tree, syntaxError };
+    parsed.set(expr, entry);
+  }
+  return entry;
+}
+
 const list = (s: Iterable<string>): string => [...s].sort().join(', ') || 'none';
 
 /**
@@ -89,14 +113,7 @@ export function analyze(expr: string, catalog: Catalog): Analysis {
     if (labelsKnown) errors.push(msg);
   };
 
-  const tree = parser.parse(expr);
-  let syntaxError: number | undefined;
-  tree.iterate({
-    enter(n) {
-      if (syntaxError === undefined && n.type.isError) syntaxError = n.from;
-      return syntaxError === undefined;
-    },
-  });
+  const { tree, syntaxError } = parse(expr);
   if (syntaxError !== undefined || expr.trim() === '') {
     const at = syntaxError ?? 0;
     const message =
