@@ -94,6 +94,8 @@ const MAX_TICK_SECONDS = 2;
 const GIB = 1024 ** 3;
 /** Longer than the local stack's 1 s scrape interval: see simulateBackend. */
 const MINT_WARMUP_MS = 1500;
+/** How often a crash-looping container restarts: often enough that a few seconds' window of a local run sees one. */
+const CRASHES_PER_SECOND = 0.5;
 
 const uniform = (lo: number, hi: number): number => lo + Math.random() * (hi - lo);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)];
@@ -240,6 +242,10 @@ export class DemoExporter {
   private readonly pgMaxConnections = gaugeOf(postgres.maxConnections, this.pg);
   private readonly nodeMemoryAvailable = gaugeOf(nodeExporter.memoryAvailable, this.node_);
   private readonly nodeFsAvailable = gaugeOf(nodeExporter.filesystemAvailable, this.node_);
+  private readonly restarts = counterOf(kubeStateMetrics.containerRestarts, this.ksm);
+  private readonly waiting = gaugeOf(kubeStateMetrics.containerWaiting, this.ksm);
+  /** Restarts of a crash-looping container: one every few seconds (CrashLoopBackOff's back-off, compressed like the rest). */
+  private readonly crashes = new EventClock();
 
   private constructor(options: DemoExporterOptions) {
     const fail = (field: string, value: unknown, allowed: string): never => {
@@ -337,13 +343,13 @@ export class DemoExporter {
       add(APP_JOB, `${base}/metrics`, { job: `knowton-${service}`, service, namespace: this.namespace, pod: name });
     }
     const endpointLabels = (pod: string | undefined, namespace = this.namespace) => ({ namespace, pod: pod ?? '', node: this.node });
-    add(KUBE_STATE_METRICS.job, `${await this.serve(metricsHandler(this.ksm))}/metrics`, endpointLabels(KUBE_STATE_METRICS.examples?.pod));
+    add(KUBE_STATE_METRICS.job, `${await this.serve(this.exporterHandler(KUBE_STATE_METRICS.job, metricsHandler(this.ksm)))}/metrics`, endpointLabels(KUBE_STATE_METRICS.examples?.pod));
     const tls = selfSignedCertificate(this.host);
     this.certificate = tls.cert;
     const cadvisorPath = '/metrics/cadvisor';
-    add(CADVISOR.job, `${await this.serve(metricsHandler(this.cadvisorRegistry, { path: cadvisorPath }), tls)}${cadvisorPath}`, { node: this.node });
-    add(NODE_EXPORTER.job, `${await this.serve(metricsHandler(this.node_))}/metrics`, endpointLabels(NODE_EXPORTER.examples?.pod, `${this.namespace}-node-exporter`));
-    add(POSTGRES_EXPORTER.job, `${await this.serve(metricsHandler(this.pg))}/metrics`, endpointLabels(POSTGRES_EXPORTER.examples?.pod));
+    add(CADVISOR.job, `${await this.serve(this.exporterHandler(CADVISOR.job, metricsHandler(this.cadvisorRegistry, { path: cadvisorPath })), tls)}${cadvisorPath}`, { node: this.node });
+    add(NODE_EXPORTER.job, `${await this.serve(this.exporterHandler(NODE_EXPORTER.job, metricsHandler(this.node_)))}/metrics`, endpointLabels(NODE_EXPORTER.examples?.pod, `${this.namespace}-node-exporter`));
+    add(POSTGRES_EXPORTER.job, `${await this.serve(this.exporterHandler(POSTGRES_EXPORTER.job, metricsHandler(this.pg)))}/metrics`, endpointLabels(POSTGRES_EXPORTER.examples?.pod));
     this.control_ = `${await this.serve((req, res) => this.control(req, res))}/scenario`;
 
     this.business = new BusinessMetricsExporter({
@@ -357,6 +363,11 @@ export class DemoExporter {
     this.timer = setInterval(() => this.tick(), this.tickMs);
     this.timer.unref();
     await this.business.start();
+  }
+
+  /** An exporter's handler, dropping the connection while the scenario has `job` down. */
+  private exporterHandler(job: string, handler: http.RequestListener): http.RequestListener {
+    return (req, res) => (this.params.exportersDown.includes(job) ? req.socket.destroy() : handler(req, res));
   }
 
   /** Listens on a free port of the host; resolves to the base URL. */
@@ -406,19 +417,17 @@ export class DemoExporter {
   /** Series that exist from the start, like those of the real exporters and of a running service. */
   private initialiseSeries(): void {
     const ksm = {
-      restarts: counterOf(kubeStateMetrics.containerRestarts, this.ksm),
       limits: gaugeOf(kubeStateMetrics.resourceLimits, this.ksm),
       requests: gaugeOf(kubeStateMetrics.resourceRequests, this.ksm),
       labels: gaugeOf(kubeStateMetrics.podLabels, this.ksm),
       phase: gaugeOf(kubeStateMetrics.podPhase, this.ksm),
       deployment: gaugeOf(kubeStateMetrics.deploymentLabels, this.ksm),
       available: gaugeOf(kubeStateMetrics.deploymentAvailable, this.ksm),
-      waiting: gaugeOf(kubeStateMetrics.containerWaiting, this.ksm),
     };
     const limits = CONTAINER_LIMITS;
     for (const { pod, instruments } of this.apps) {
       const c = { namespace: this.namespace, pod: pod.name, uid: pod.uid, container: pod.service };
-      ksm.restarts.inc(c, 0);
+      this.restarts.inc(c, 0);
       ksm.limits.set({ ...c, node: this.node, resource: 'cpu', unit: 'core' }, limits.cpu.in(Units.CORES));
       ksm.limits.set({ ...c, node: this.node, resource: 'memory', unit: 'byte' }, limits.memory.in(Units.BYTES));
       ksm.requests.set({ ...c, node: this.node, resource: 'cpu', unit: 'core' }, limits.cpuRequest.in(Units.CORES));
@@ -428,7 +437,7 @@ export class DemoExporter {
       ksm.deployment.set({ namespace: this.namespace, deployment: pod.service, label_app: pod.service }, 1);
       ksm.available.set({ namespace: this.namespace, deployment: pod.service }, 1);
       // Not waiting: a harmless reason at 0, so the series exists as the catalog declares it.
-      ksm.waiting.set({ ...c, reason: 'ContainerCreating' }, 0);
+      this.waiting.set({ ...c, reason: 'ContainerCreating' }, 0);
       for (const phase of PHASES) ksm.phase.set({ namespace: this.namespace, pod: pod.name, uid: pod.uid, phase }, phase === 'Running' ? 1 : 0);
       for (const labels of this.cadvisorLabels(pod)) this.cpuUsage.inc({ ...labels, cpu: 'total' }, 0);
 
@@ -460,6 +469,11 @@ export class DemoExporter {
     this.nodeFsAvailable.set(fs, 62 * GIB);
   }
 
+  /** kube-state-metrics' labels of the pod's one container. */
+  private containerLabels(pod: Pod): Record<string, string> {
+    return { namespace: this.namespace, pod: pod.name, uid: pod.uid, container: pod.service };
+  }
+
   /** cAdvisor's series of a pod: its container, and the pod-level cgroup (container="") as the real one reports. */
   private cadvisorLabels(pod: Pod): Array<Record<string, string>> {
     const common = { namespace: this.namespace, pod: pod.name };
@@ -484,6 +498,10 @@ export class DemoExporter {
     }
     let appCpu = 0;
     for (const { pod, instruments } of this.apps) {
+      // Like kube-state-metrics, a waiting reason exists only while the container waits for it.
+      const crashing = { ...this.containerLabels(pod), reason: 'CrashLoopBackOff' };
+      if (this.params.crashLooping.includes(pod.service)) this.waiting.set(crashing, 1);
+      else this.waiting.remove(crashing);
       const t = this.traffic(pod.service);
       const memory = jitter(t.memory.in(Units.BYTES));
       for (const labels of this.cadvisorLabels(pod)) this.memoryWorkingSet.set(labels, Math.round(labels.container ? memory : memory * 1.02));
@@ -516,7 +534,9 @@ export class DemoExporter {
     for (const app of this.apps) this.simulateHttp(app, dt);
     this.simulateBackend(dt, p);
     this.simulateAi(dt, p);
+    const restarts = this.crashes.events(CRASHES_PER_SECOND, dt);
     for (const { pod } of this.apps) {
+      if (restarts > 0 && p.crashLooping.includes(pod.service)) this.restarts.inc(this.containerLabels(pod), restarts);
       const used = jitter(this.traffic(pod.service).cpu.in(Units.CORES)) * dt;
       for (const labels of this.cadvisorLabels(pod)) this.cpuUsage.inc({ ...labels, cpu: 'total' }, labels.container ? used : used * 1.01);
     }
@@ -572,7 +592,7 @@ export class DemoExporter {
     for (let i = 0; i < txs; i++) {
       const labels = { operation: pick(TX_OPERATIONS), network: NETWORK };
       blockchain.transactions.inc(labels);
-      if (this.chosen('transaction failures', p.blockchain.failures)) blockchain.transactionErrors.inc(labels);
+      if (p.blockchain.failing.includes(labels.operation) && this.chosen(`${labels.operation} failures`, p.blockchain.failures)) blockchain.transactionErrors.inc(labels);
       blockchain.gasFees.inc(labels, uniform(...p.blockchain.gasUsdPerTransaction));
     }
     const gets = this.backend.cache.events(p.cache.operations.in(PER_SECOND), dt);
@@ -607,7 +627,10 @@ export class DemoExporter {
     const byTimeframe = <T>(f: (days: number) => T): Record<Timeframe, T> => ({ '24h': f(1), '7d': f(7), '30d': f(30) });
     return {
       totalNfts: () => query(totalNfts),
-      activeUsers: () => query(() => ({ '24h': Math.round(jitter(1200)), '7d': Math.round(jitter(5200)), '30d': Math.round(jitter(14_000)) })),
+      activeUsers: () => {
+        const day = this.params.activeUsers;
+        return query(() => ({ '24h': Math.round(jitter(day)), '7d': Math.round(jitter(day * 4.3)), '30d': Math.round(jitter(day * 11.7)) }));
+      },
       tradingVolume: () =>
         query(() => byTimeframe((days) => Object.fromEntries(PAIRS.map((pair, i) => [pair, Math.round(jitter(days * (i === 0 ? 85_000 : 32_000)))])))),
       royaltyRevenue: () =>

@@ -129,6 +129,12 @@ export class LocalStack {
     readonly dashboards: Readonly<Record<string, any>>,
     /** The interval Prometheus scrapes and evaluates at. */
     readonly interval: Duration,
+    /** The files the servers run, for a test that injects a fault and reloads: each Prometheus's prometheus.yml, */
+    readonly prometheusConfigFiles: readonly string[],
+    /** the directory of the rule files (every `*.yml` in it is loaded), */
+    readonly rulesDir: string,
+    /** and alertmanager.yml (shared by the Alertmanager replicas). */
+    readonly alertmanagerConfigFile: string,
   ) {}
 
   /** The first Prometheus. */
@@ -210,6 +216,7 @@ export class LocalStack {
       const promReplicas = range(config.prometheus?.replicas ?? 1);
       const promPorts = await Promise.all(promReplicas.map(() => freePort(HOST)));
       const prometheusUrls = promPorts.map((port) => `http://${HOST}:${port}`);
+      const prometheusConfigFiles: string[] = [];
       const prometheus = promReplicas.map((i) => {
         const local = localPrometheusConfig(promConfig, {
           selfAddress: `${HOST}:${promPorts[i]}`,
@@ -228,6 +235,7 @@ export class LocalStack {
         }
         const configFile = path.join(promDir, `prometheus-${i}.yml`);
         fs.writeFileSync(configFile, stringify(mounted, { lineWidth: 0 }));
+        prometheusConfigFiles.push(configFile);
         const server = new Server(
           prometheusBin,
           [
@@ -255,7 +263,7 @@ export class LocalStack {
         ...prometheus.map((s, i) => s.ready(`${prometheusUrls[i]}/-/ready`)),
       ]);
       const interval = config.prometheus?.scrapeInterval ?? Duration.seconds(15);
-      return new LocalStack(dir, ownsDir, distDir, exporter, receiver, prometheus, prometheusUrls, alertmanager, alertmanagerUrls, dashboardModels(distDir), interval);
+      return new LocalStack(dir, ownsDir, distDir, exporter, receiver, prometheus, prometheusUrls, alertmanager, alertmanagerUrls, dashboardModels(distDir), interval, prometheusConfigFiles, rulesDir, amConfig);
     } catch (err) {
       for (const s of started.reverse()) await s.stop().catch(() => undefined);
       if (ownsDir) fs.rmSync(dir, { recursive: true, force: true });
@@ -270,6 +278,12 @@ export class LocalStack {
     await Promise.allSettled([...this.prometheus, ...this.alertmanager].map((s) => s.stop()));
     await Promise.allSettled([this.exporter.stop(), this.receiver.stop()]);
     if (this.ownsDir) fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** POST /-/reload to every Prometheus (`which: 'prometheus'`) or Alertmanager; resolves to each answer's status. */
+  async reload(which: 'prometheus' | 'alertmanager'): Promise<number[]> {
+    const urls = which === 'prometheus' ? this.prometheusUrls : this.alertmanagerUrls;
+    return Promise.all(urls.map(async (u) => (await fetch(`${u}/-/reload`, { method: 'POST' })).status));
   }
 
   /** Runs an instant PromQL query; throws on an error answer. */
