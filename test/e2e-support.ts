@@ -77,13 +77,19 @@ export class E2e {
     return [...new Set((await this.firingAlerts()).map((a) => a.alertname))].sort();
   }
 
-  /** Waits until every alert of `names` fires in Prometheus; returns all firing alerts then. */
+  /**
+   * Waits until every alert of `names` has been seen firing in Prometheus, not necessarily at the
+   * same instant (a burst of missed evaluations fires only while it is in its window); returns
+   * every firing alert seen meanwhile, once per label set.
+   */
   async untilFiring(names: readonly string[], timeoutMs = 30000): Promise<FiringAlert[]> {
+    const seen = new Map<string, FiringAlert>();
     return waitFor(`${names.join(', ')} to fire`, async () => {
-      const all = await this.firingAlerts();
+      for (const a of await this.firingAlerts()) seen.set(JSON.stringify(Object.entries(a.labels).sort()), a);
+      const all = [...seen.values()];
       return names.every((n) => all.some((a) => a.alertname === n)) ? all : undefined;
     }, timeoutMs).catch(async (err: Error) => {
-      throw new Error(`${err.message}: firing ${(await this.firing()).join(', ')}`);
+      throw new Error(`${err.message}: seen firing ${[...new Set([...seen.values()].map((a) => a.alertname))].sort().join(', ')}`);
     });
   }
 
