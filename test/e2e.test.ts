@@ -1,20 +1,24 @@
 /**
  * End to end: the stack as synthesized, run by the real Prometheus and Alertmanager (Debian's
  * packages) on 127.0.0.1, scraping the demo exporter (the real instrumentation of lib/instrumentation
- * plus exporter-shaped endpoints), notifying a local stand-in for Slack, PagerDuty and the heartbeat.
+ * plus exporter-shaped endpoints) with two backend pods, notifying a local stand-in for Slack,
+ * PagerDuty and the heartbeat.
  *
  * For this test only, the stack is synthesized with TEST_TIMINGS through StackConfig: scrape and
  * evaluation every 1s, every alert's `for` at most 2s, Alertmanager's group_wait and group_interval
  * 1s, and Prometheus re-sending firing alerts every second (--rules.alert.resend-delay) since it finds
- * its Alertmanager only after its first evaluations. Expressions, thresholds, windows, routes and
- * templates are the ones in dist/.
- * Kubernetes discovery is swapped for static targets carrying the labels the relabelling gives.
+ * its Alertmanager only after its first evaluations. The 5- and 10-minute windows of HighErrorRate,
+ * HighResponseTime and BusinessMetricsExporterFailing are shortened to 10s (StackConfig's
+ * `alerts.<name>.window`), so that they resolve within seconds. Expressions, thresholds, routes and
+ * templates are the ones in dist/. Kubernetes discovery is swapped for static targets carrying the
+ * labels the relabelling gives.
  *
- * Alerts over a window (HighErrorRate and HighResponseTime read 5-minute rates) resolve only once
- * the spike has left their window, which this test does not wait for; resolution is proven on
- * LowNFTMintingRate, PostgreSQLDown and ServiceMissing. Inhibition is proven on the wire: in the
- * database-down scenario BusinessMetricsExporterFailing fires but is never sent, in the service-down
- * one ServiceDown fires but only ServiceMissing pages.
+ * Every alert this file is given in test/e2e-coverage.ts fires and resolves here (the last test
+ * checks it); e2e-faults.test.ts and e2e-monitors.test.ts, with their own stacks, cover the others.
+ * Inhibition is proven on the wire: in the database-down scenario BusinessMetricsExporterFailing
+ * fires but is not sent while PostgreSQLDown fires, in the service-down one ServiceDown fires but
+ * only ServiceMissing pages. With two backend replicas, every business panel and alert query returns
+ * what one replica's series give.
  */
 import { LocalStack, Notification, TEST_TIMINGS, sleep, waitFor } from '../lib/demo';
 import { Duration } from '../lib/units';
