@@ -8,7 +8,7 @@
  * evaluation every 1s, every alert's `for` at most 2s, Alertmanager's group_wait and group_interval
  * 1s, and Prometheus re-sending firing alerts every second (--rules.alert.resend-delay) since it finds
  * its Alertmanager only after its first evaluations. The 5- and 10-minute windows of HighErrorRate,
- * HighResponseTime and BusinessMetricsExporterFailing are shortened to 10s (StackConfig's
+ * HighResponseTime and BusinessMetricsExporterFailing are shortened to 6s (StackConfig's
  * `alerts.<name>.window`), so that they resolve within seconds. Expressions, thresholds, routes and
  * templates are the ones in dist/. Kubernetes discovery is swapped for static targets carrying the
  * labels the relabelling gives.
@@ -32,7 +32,7 @@ import { SLO_GROUP } from '../lib/slo';
 
 let stack: LocalStack;
 /** The 5- and 10-minute windows of these alerts, shortened through StackConfig so that they resolve within seconds. */
-const WINDOW = Duration.seconds(10);
+const WINDOW = Duration.seconds(6);
 const WINDOWED = ['HighErrorRate', 'HighResponseTime', 'BusinessMetricsExporterFailing'];
 
 beforeAll(async () => {
