@@ -102,6 +102,24 @@ export class E2e {
   }
 
   /**
+   * Waits until the stack has settled after its start: for `intervals` evaluation intervals in a row,
+   * only the Watchdog fires and nothing is pending. Until every target has been scraped, ServiceMissing
+   * and LowNFTMintingRate may fire for a moment; a busy machine stretches that moment.
+   */
+  async untilQuiet(intervals = 3, timeoutMs = 30000): Promise<void> {
+    let quietSince: number | undefined;
+    await waitFor('only the Watchdog to fire, nothing pending, for a while', async () => {
+      const alerts = await this.stack().query('ALERTS');
+      const quiet = alerts.every((a) => a.metric.alertname === 'Watchdog' && a.metric.alertstate === 'firing') && alerts.length > 0;
+      if (!quiet) quietSince = undefined;
+      else quietSince ??= Date.now();
+      return quietSince !== undefined && Date.now() - quietSince >= this.stack().interval.times(intervals).toMillis() ? true : undefined;
+    }, timeoutMs).catch(async (err: Error) => {
+      throw new Error(`${err.message}: firing ${(await this.firing()).join(', ')}`);
+    });
+  }
+
+  /**
    * Samples the firing alerts for `samples` evaluation intervals and fails if any but `allowed` (and
    * the Watchdog) fires at any of them: an unexpected alert cannot pass on one quiet instant.
    */
