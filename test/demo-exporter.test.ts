@@ -218,7 +218,7 @@ describe('DemoExporter', () => {
     expect(get.status).toBe(200);
     const state = JSON.parse(get.body);
     expect(state.scenario).toBe('healthy');
-    expect(Object.keys(state.scenarios).sort()).toEqual(['database-down', 'error-spike', 'healthy', 'minting-stopped', 'service-down', 'slow-responses']);
+    expect(Object.keys(state.scenarios).sort()).toEqual(['database-down', 'error-spike', 'healthy', 'many-faults', 'minting-stopped', 'service-down', 'slow-responses']);
     expect(state.scenarios['error-spike']).toMatch(/HighErrorRate/);
 
     const bad = await request(exporter.controlUrl, 'POST', 'meltdown');

@@ -1,71 +1,54 @@
 /**
  * End to end: the stack as synthesized, run by the real Prometheus and Alertmanager (Debian's
  * packages) on 127.0.0.1, scraping the demo exporter (the real instrumentation of lib/instrumentation
- * plus exporter-shaped endpoints), notifying a local stand-in for Slack, PagerDuty and the heartbeat.
+ * plus exporter-shaped endpoints) with two backend pods, notifying a local stand-in for Slack,
+ * PagerDuty and the heartbeat.
  *
  * For this test only, the stack is synthesized with TEST_TIMINGS through StackConfig: scrape and
  * evaluation every 1s, every alert's `for` at most 2s, Alertmanager's group_wait and group_interval
  * 1s, and Prometheus re-sending firing alerts every second (--rules.alert.resend-delay) since it finds
- * its Alertmanager only after its first evaluations. Expressions, thresholds, windows, routes and
- * templates are the ones in dist/.
- * Kubernetes discovery is swapped for static targets carrying the labels the relabelling gives.
+ * its Alertmanager only after its first evaluations. The 5- and 10-minute windows of HighErrorRate,
+ * HighResponseTime and BusinessMetricsExporterFailing are shortened to 6s (StackConfig's
+ * `alerts.<name>.window`), so that they resolve within seconds. Expressions, thresholds, routes and
+ * templates are the ones in dist/. Kubernetes discovery is swapped for static targets carrying the
+ * labels the relabelling gives.
  *
- * Alerts over a window (HighErrorRate and HighResponseTime read 5-minute rates) resolve only once
- * the spike has left their window, which this test does not wait for; resolution is proven on
- * LowNFTMintingRate, PostgreSQLDown and ServiceMissing. Inhibition is proven on the wire: in the
- * database-down scenario BusinessMetricsExporterFailing fires but is never sent, in the service-down
- * one ServiceDown fires but only ServiceMissing pages.
+ * Every alert this file is given in test/e2e-coverage.ts fires and resolves here (the last test
+ * checks it); e2e-faults.test.ts and e2e-monitors.test.ts, with their own stacks, cover the others.
+ * Inhibition is proven on the wire: in the database-down scenario BusinessMetricsExporterFailing
+ * fires but is not sent while PostgreSQLDown fires, in the service-down one ServiceDown fires but
+ * only ServiceMissing pages. With two backend replicas, every business panel and alert query returns
+ * what one replica's series give.
  */
 import { LocalStack, Notification, TEST_TIMINGS, sleep, waitFor } from '../lib/demo';
+import { Duration } from '../lib/units';
+import { E2e, withShortWindows } from './e2e-support';
 import { dashboardQueries, substituteGrafana } from '../lib/dashboards/queries';
 import { APP_JOB } from '../lib/components/prometheus-config';
 import { ruleGroups } from '../rules';
+import { CATALOG } from '../lib/catalog';
+import { analyze } from '../lib/promql';
 import { SLO_GROUP } from '../lib/slo';
 
 let stack: LocalStack;
+/** The 5- and 10-minute windows of these alerts, shortened through StackConfig so that they resolve within seconds. */
+const WINDOW = Duration.seconds(6);
+const WINDOWED = ['HighErrorRate', 'HighResponseTime', 'BusinessMetricsExporterFailing'];
 
 beforeAll(async () => {
   // Started with no mint ever recorded, as after a deployment that broke minting.
-  stack = await LocalStack.start({ scenario: 'minting-stopped', timings: TEST_TIMINGS });
+  stack = await LocalStack.start({ scenario: 'minting-stopped', timings: TEST_TIMINGS, config: withShortWindows(WINDOWED, WINDOW), replicas: { backend: 2 } });
 }, 30000);
 
 afterAll(async () => {
   await stack?.stop();
 });
 
-/**
- * Index into the receiver's log where the current scenario began: a notification counts for a
- * scenario only if it arrived after the switch to it, never one left over from an earlier step.
- */
-let since = 0;
-
-/** Switches the demo exporter's scenario and starts counting notifications from now. */
-function switchTo(scenario: Parameters<LocalStack['exporter']['setScenario']>[0]): void {
-  since = stack.receiver.received.length;
-  stack.exporter.setScenario(scenario);
-}
-
-/** Notifications about `alertname` (optionally of one status) that arrived since the last switch. */
-function sinceSwitch(alertname: string, status?: Notification['status']): Notification[] {
-  return stack.receiver.received.slice(since).filter((n) => n.labels.alertname === alertname && (!status || n.status === status));
-}
-
-/** Waits until `alertname` has reached every place in `where` with `status` since the last switch; returns those notifications. */
-async function notified(alertname: string, status: Notification['status'], where: string[], timeoutMs = 20000): Promise<Notification[]> {
-  const place = (n: Notification): string => n.channel ?? n.via;
-  return waitFor(`${alertname} ${status} at ${where.join(', ')}`, async () => {
-    const got = sinceSwitch(alertname, status);
-    return where.every((w) => got.some((n) => place(n) === w)) ? got : undefined;
-  }, timeoutMs).catch((err: Error) => {
-    const seen = stack.receiver.received.slice(since).map((n) => `${n.via} ${n.channel ?? ''} ${n.status} ${n.title}`);
-    throw new Error(`${err.message}\nreceived since the switch:\n${seen.join('\n')}`);
-  });
-}
-
-async function firing(): Promise<string[]> {
-  const alerts = await stack.query('ALERTS{alertstate="firing"}');
-  return [...new Set(alerts.map((a) => a.metric.alertname))].sort();
-}
+const e2e = new E2e(() => stack, 'e2e.test.ts');
+const switchTo = (scenario: Parameters<LocalStack['exporter']['setScenario']>[0]): void => e2e.switchTo(scenario);
+const notified = (alertname: string, status: Notification['status'], where: string[], timeoutMs?: number) => e2e.notified(alertname, status, where, timeoutMs);
+const sinceSwitch = (alertname: string, status?: Notification['status']) => e2e.sinceStep(alertname, status);
+const firing = () => e2e.firing();
 
 test('every target is up: the apps, the exporters, Alertmanager and Prometheus itself', async () => {
   const targets = await waitFor('every target to be scraped', async () => {
@@ -79,7 +62,9 @@ test('every target is up: the apps, the exporters, Alertmanager and Prometheus i
   );
   // The app targets carry the labels the pod relabelling gives.
   const apps = targets.filter((t) => t.scrapePool === APP_JOB).map((t) => t.labels);
-  expect(apps.map((l) => l.job).sort()).toEqual(['knowton-ai-service', 'knowton-backend']);
+  // Two pods of the backend, as two replicas of its Deployment.
+  expect(apps.map((l) => l.job).sort()).toEqual(['knowton-ai-service', 'knowton-backend', 'knowton-backend']);
+  expect(new Set(apps.map((l) => l.pod)).size).toBe(3);
   for (const l of apps) expect(l).toMatchObject({ service: l.job.replace('knowton-', ''), namespace: 'knowton-dev', pod: expect.stringMatching(/^.+-.+$/) });
 });
 
@@ -103,6 +88,7 @@ describe('minting stopped', () => {
   test('switching back to healthy resolves it at the same channels', async () => {
     switchTo('healthy');
     await notified('LowNFTMintingRate', 'resolved', ['#knowton-alerts', '#knowton-warnings']);
+    await e2e.untilResolved(['LowNFTMintingRate']);
   });
 });
 
@@ -147,6 +133,48 @@ describe('healthy', () => {
   });
 });
 
+test('two backend replicas: every business panel and alert query returns what one replica\'s series give', async () => {
+  // The queries reading the gauges every replica exports from the database (test/replicas.test.ts
+  // proves the same on promtool's engine), each compared at one instant with itself restricted to the
+  // first backend pod: what a single replica would have exported.
+  const names = CATALOG.metrics.filter((m) => m.sameOnEveryReplica).map((m) => m.name);
+  const reads = (expr: string) => analyze(expr, CATALOG).metrics.some((m) => names.includes(m));
+  const sub = { rateInterval: stack.interval.times(4) };
+  const panels = Object.entries(stack.dashboards).flatMap(([file, model]) => dashboardQueries(model, file))
+    .map((q) => ({ where: q.where, expr: substituteGrafana(q.expr, sub) }))
+    .filter((q) => reads(q.expr));
+  const alerts = ruleGroups().flatMap((g) => g.alerts).filter((a) => a.condition && reads(a.condition.query.expr))
+    .map((a) => ({ where: `alert ${a.name}`, expr: a.condition!.query.expr }));
+  expect(panels.length).toBeGreaterThanOrEqual(5);
+  expect(alerts.map((a) => a.where)).toEqual(['alert NoActiveUsers']);
+  const pods = stack.exporter.targets[APP_JOB].filter((t) => t.labels?.service === 'backend').map((t) => t.labels!.pod);
+  expect(pods).toHaveLength(2);
+  // Both replicas export every gauge: the check below would prove nothing if one did not.
+  for (const name of names) {
+    const expr = `count(count by (pod) (${name}{job="knowton-backend"}))`;
+    await waitFor(`${name} from both backend pods`, async () => ((await stack.query(expr))[0]?.value[1] === '2' ? true : undefined), 10000);
+  }
+  const onePod = (expr: string): string =>
+    names.reduce((e, n) => e.replace(new RegExp(`(?<![\\w:])${n}(?![\\w:])(\\{)?`, 'g'), (_m, brace) => `${n}{pod="${pods[0]}"${brace ? ',' : '}'}`), expr);
+  const at = async (expr: string, time: number) => {
+    const body = (await (await fetch(`${stack.prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}&time=${time}`)).json()) as any;
+    if (body.status !== 'success') throw new Error(`${expr}: ${body.error}`);
+    return (body.data.result as any[]).map((r) => `${JSON.stringify(r.metric)} ${r.value[1]}`).sort();
+  };
+  for (const q of [...panels, ...alerts]) {
+    // The replicas read the database at different moments: retry at another instant if they straddle a change.
+    const differ = await waitFor(`${q.where} to agree with one replica`, async () => {
+      const time = Date.now() / 1000;
+      const [both, one] = await Promise.all([at(q.expr, time), at(onePod(q.expr), time)]);
+      return one.length > 0 && JSON.stringify(both) === JSON.stringify(one) ? null : undefined;
+    }, 15000).catch(async () => {
+      const time = Date.now() / 1000;
+      return { where: q.where, both: await at(q.expr, time), one: await at(onePod(q.expr), time) };
+    });
+    expect(differ).toBeNull();
+  }
+}, 60000);
+
 describe('database down', () => {
   test('PostgreSQLDown pages PagerDuty and reaches #knowton-alerts and #knowton-critical with its labels', async () => {
     switchTo('database-down');
@@ -177,6 +205,9 @@ describe('database down', () => {
     switchTo('healthy');
     const got = await notified('PostgreSQLDown', 'resolved', ['#knowton-alerts', '#knowton-critical', 'pagerduty']);
     expect(got.find((n) => n.via === 'pagerduty')!.body).toMatchObject({ event_action: 'resolve' });
+    // The muted exporter warning resolves too, once the failures have left its (shortened) window.
+    // It outlives PostgreSQLDown by up to that window, unmuted meanwhile: it may be sent then.
+    await e2e.untilResolved(['PostgreSQLDown', 'BusinessMetricsExporterFailing']);
   });
 });
 
@@ -199,9 +230,12 @@ describe('service down', () => {
     expect(stack.receiver.about('ServiceDown')).toEqual([]);
   }, 30000);
 
-  test('it resolves once the pod answers again', async () => {
+  test('it resolves once the pod answers again, and so does the muted ServiceDown', async () => {
     switchTo('healthy');
     await notified('ServiceMissing', 'resolved', ['#knowton-alerts', '#knowton-critical', 'pagerduty']);
+    // Not asserted: that ServiceDown is never sent. When ServiceMissing resolves an evaluation before
+    // it, Alertmanager may send it in between (seen once in about ten runs).
+    await e2e.untilResolved(['ServiceMissing', 'ServiceDown']);
   });
 });
 
@@ -224,8 +258,22 @@ test("the same spike burns the backend's availability budget at ~300x: the 1h ti
   expect(others).toEqual([]);
 }, 30000);
 
-test('slow responses: HighResponseTime fires for the backend, in #knowton-warnings', async () => {
+test('slow responses: HighErrorRate resolves once the spike has left its window, and HighResponseTime fires for the backend, in #knowton-warnings', async () => {
   switchTo('slow-responses');
-  const got = await notified('HighResponseTime', 'firing', ['#knowton-alerts', '#knowton-warnings']);
+  const [, got] = await Promise.all([
+    notified('HighErrorRate', 'resolved', ['#knowton-alerts', '#knowton-warnings']),
+    notified('HighResponseTime', 'firing', ['#knowton-alerts', '#knowton-warnings']),
+  ]);
   for (const n of got) expect(n.labels).toMatchObject({ alertname: 'HighResponseTime', severity: 'warning', service: 'backend' });
+  await e2e.untilResolved(['HighErrorRate']);
 }, 30000);
+
+test('back to healthy, HighResponseTime resolves at the channels it was sent to', async () => {
+  switchTo('healthy');
+  await notified('HighResponseTime', 'resolved', ['#knowton-alerts', '#knowton-warnings']);
+  await e2e.untilResolved(['HighResponseTime']);
+}, 30000);
+
+test('it proved exactly the alerts test/e2e-coverage.ts gives this file', () => {
+  e2e.expectCoverage();
+});

@@ -66,9 +66,15 @@ export interface AlertOverride {
   readonly threshold?: Quantity<Dimension>;
   /** How long the condition must hold. @default the rule's */
   readonly for?: Duration;
+  /**
+   * Every range window of the alert's query (a recorded query then evaluates its recording's source),
+   * so that a short local run sees an alert resolve in seconds. Only for alerts whose query has a
+   * window. @default the rule's windows
+   */
+  readonly window?: Duration;
 }
 
-export const ALERT_OVERRIDE_KEYS = keysOf<AlertOverride>()(['threshold', 'for']);
+export const ALERT_OVERRIDE_KEYS = keysOf<AlertOverride>()(['threshold', 'for', 'window']);
 
 /** An alerting rule: a plain immutable value. */
 export class AlertRule {
@@ -111,11 +117,20 @@ export class AlertRule {
     if (override.for !== undefined) {
       checkDuration(where, `alerts.${this.name}.for`, override.for, Duration.millis(0), 'a Duration of zero or more');
     }
+    let query = c?.query;
+    if (override.window !== undefined) {
+      const field = `alerts.${this.name}.window`;
+      const windows = c?.query.windows ?? [];
+      check(windows.length > 0, where, field, String(override.window),
+        `nothing: the query of ${this.name} reads no range window (${c ? c.query.expr : 'it always fires'}); override its \`for\` instead`);
+      checkDuration(where, field, override.window, Duration.seconds(1), `a Duration of at least 1s (the query's windows are ${windows.join(', ')})`);
+      query = c!.query.overWindow(override.window);
+    }
     return new AlertRule({
       name: this.name,
       severity: this.severity,
       component: this.component,
-      when: c ? { ...c, threshold: override.threshold ?? c.threshold } : ALWAYS,
+      when: c ? { ...c, query: query!, threshold: override.threshold ?? c.threshold } : ALWAYS,
       for: override.for ?? this.for,
       summary: this.summary,
       description: this.description,

@@ -23,8 +23,14 @@ export interface DemoExporterOptions {
   readonly scenario?: ScenarioName;
   /** Namespace of the application pods, and of kube-state-metrics and postgres-exporter. @default 'knowton-dev' */
   readonly namespace?: string;
-  /** The application services, one target each (job `knowton-<service>`). @default ['backend', 'ai-service'] */
+  /** The application services (job `knowton-<service>`). @default ['backend', 'ai-service'] */
   readonly services?: readonly string[];
+  /**
+   * Pods per service, each its own scrape target, sharing the service's HTTP traffic; every pod of
+   * the backend runs the business metrics exporter against the one database, like real replicas.
+   * @default 1 for every service
+   */
+  readonly replicas?: Readonly<Record<string, number>>;
   /** Name of the node every pod runs on. @default 'worker-1' */
   readonly node?: string;
   /** How often traffic is simulated. @default Duration.millis(200) */
@@ -94,6 +100,10 @@ const MAX_TICK_SECONDS = 2;
 const GIB = 1024 ** 3;
 /** Longer than the local stack's 1 s scrape interval: see simulateBackend. */
 const MINT_WARMUP_MS = 1500;
+/** How often the figures of the demo's database change (see collectors()). */
+const DATABASE_REFRESH_MS = 5000;
+/** How often a crash-looping container restarts: often enough that a few seconds' window of a local run sees one. */
+const CRASHES_PER_SECOND = 0.5;
 
 const uniform = (lo: number, hi: number): number => lo + Math.random() * (hi - lo);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)];
@@ -109,8 +119,9 @@ function stableId(seed: string, length: number, alphabet: string): string {
 const KUBE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const HEX = '0123456789abcdef';
 
-function makePod(namespace: string, service: string): Pod {
-  const seed = `${namespace}/${service}`;
+function makePod(namespace: string, service: string, replica = 0): Pod {
+  // The first replica keeps the name a one-replica run gives.
+  const seed = replica === 0 ? `${namespace}/${service}` : `${namespace}/${service}/${replica}`;
   const uidHex = stableId(`uid:${seed}`, 32, HEX);
   const uid = `${uidHex.slice(0, 8)}-${uidHex.slice(8, 12)}-${uidHex.slice(12, 16)}-${uidHex.slice(16, 20)}-${uidHex.slice(20)}`;
   const containerId = stableId(`container:${seed}`, 64, HEX);
@@ -162,6 +173,8 @@ class Proportion {
 /** One application service: its own registry from the real instrumentation, and its traffic clocks. */
 interface App {
   readonly pod: Pod;
+  /** This pod's share of its service's traffic: 1 / the service's replicas. */
+  readonly share: number;
   readonly instruments: Instruments;
   readonly requests: EventClock;
   readonly mints: EventClock;
@@ -217,7 +230,7 @@ export class DemoExporter {
   private readonly ai: App;
   private readonly servers: AnyServer[] = [];
   private timer?: NodeJS.Timeout;
-  private business?: BusinessMetricsExporter;
+  private readonly business: BusinessMetricsExporter[] = [];
   private lastTick = Date.now();
   private stopped?: Promise<void>;
   /** NFTs minted since start, added to the platform total the collectors report. */
@@ -240,6 +253,10 @@ export class DemoExporter {
   private readonly pgMaxConnections = gaugeOf(postgres.maxConnections, this.pg);
   private readonly nodeMemoryAvailable = gaugeOf(nodeExporter.memoryAvailable, this.node_);
   private readonly nodeFsAvailable = gaugeOf(nodeExporter.filesystemAvailable, this.node_);
+  private readonly restarts = counterOf(kubeStateMetrics.containerRestarts, this.ksm);
+  private readonly waiting = gaugeOf(kubeStateMetrics.containerWaiting, this.ksm);
+  /** Restarts of a crash-looping container: one every few seconds (CrashLoopBackOff's back-off, compressed like the rest). */
+  private readonly crashes = new EventClock();
 
   private constructor(options: DemoExporterOptions) {
     const fail = (field: string, value: unknown, allowed: string): never => {
@@ -261,8 +278,14 @@ export class DemoExporter {
     this.businessInterval = options.businessInterval ?? Duration.seconds(1);
     if (this.businessInterval.toMillis() <= 0) fail('businessInterval', `${this.businessInterval.toMillis()} ms`, 'a positive duration');
 
-    this.apps = this.services.map((service) => ({
-      pod: makePod(this.namespace, service),
+    const replicas = options.replicas ?? {};
+    for (const [service, n] of Object.entries(replicas)) {
+      if (!this.services.includes(service)) fail(`replicas.${service}`, n, `a service of ${JSON.stringify(this.services)}`);
+      if (!Number.isInteger(n) || n < 1 || n > 10) fail(`replicas.${service}`, n, 'a whole number from 1 to 10');
+    }
+    this.apps = this.services.flatMap((service) => Array.from({ length: replicas[service] ?? 1 }, (_, replica) => ({
+      pod: makePod(this.namespace, service, replica),
+      share: 1 / (replicas[service] ?? 1),
       // The real instrumentation, one registry per service as in separate processes.
       instruments: createInstruments(),
       requests: new EventClock(),
@@ -271,7 +294,7 @@ export class DemoExporter {
       aiJobs: new EventClock(),
       cache: new EventClock(),
       kafka: new EventClock(),
-    }));
+    })));
     // The backend mints, talks to the chain, the database and Redis; the ai-service runs the models.
     // With other service names the first one plays both parts, so every metric is still exposed.
     this.backend = this.apps.find((a) => a.pod.service === 'backend') ?? this.apps[0];
@@ -294,7 +317,7 @@ export class DemoExporter {
   stop(): Promise<void> {
     this.stopped ??= (async () => {
       clearInterval(this.timer);
-      await this.business?.stop();
+      await Promise.all(this.business.map((b) => b.stop()));
       await Promise.all(
         this.servers.map(
           (s) =>
@@ -337,26 +360,35 @@ export class DemoExporter {
       add(APP_JOB, `${base}/metrics`, { job: `knowton-${service}`, service, namespace: this.namespace, pod: name });
     }
     const endpointLabels = (pod: string | undefined, namespace = this.namespace) => ({ namespace, pod: pod ?? '', node: this.node });
-    add(KUBE_STATE_METRICS.job, `${await this.serve(metricsHandler(this.ksm))}/metrics`, endpointLabels(KUBE_STATE_METRICS.examples?.pod));
+    add(KUBE_STATE_METRICS.job, `${await this.serve(this.exporterHandler(KUBE_STATE_METRICS.job, metricsHandler(this.ksm)))}/metrics`, endpointLabels(KUBE_STATE_METRICS.examples?.pod));
     const tls = selfSignedCertificate(this.host);
     this.certificate = tls.cert;
     const cadvisorPath = '/metrics/cadvisor';
-    add(CADVISOR.job, `${await this.serve(metricsHandler(this.cadvisorRegistry, { path: cadvisorPath }), tls)}${cadvisorPath}`, { node: this.node });
-    add(NODE_EXPORTER.job, `${await this.serve(metricsHandler(this.node_))}/metrics`, endpointLabels(NODE_EXPORTER.examples?.pod, `${this.namespace}-node-exporter`));
-    add(POSTGRES_EXPORTER.job, `${await this.serve(metricsHandler(this.pg))}/metrics`, endpointLabels(POSTGRES_EXPORTER.examples?.pod));
+    add(CADVISOR.job, `${await this.serve(this.exporterHandler(CADVISOR.job, metricsHandler(this.cadvisorRegistry, { path: cadvisorPath })), tls)}${cadvisorPath}`, { node: this.node });
+    add(NODE_EXPORTER.job, `${await this.serve(this.exporterHandler(NODE_EXPORTER.job, metricsHandler(this.node_)))}/metrics`, endpointLabels(NODE_EXPORTER.examples?.pod, `${this.namespace}-node-exporter`));
+    add(POSTGRES_EXPORTER.job, `${await this.serve(this.exporterHandler(POSTGRES_EXPORTER.job, metricsHandler(this.pg)))}/metrics`, endpointLabels(POSTGRES_EXPORTER.examples?.pod));
     this.control_ = `${await this.serve((req, res) => this.control(req, res))}/scenario`;
 
-    this.business = new BusinessMetricsExporter({
-      instruments: this.backend.instruments,
-      collectors: this.collectors(),
-      interval: this.businessInterval,
-      // Failures are the point of database-down; the errors counter records them, the log need not.
-      onError: () => undefined,
-    });
+    // Every backend pod exports the business gauges, each from the one database.
+    const collectors = this.collectors();
+    for (const app of this.apps.filter((a) => a.pod.service === this.backend.pod.service)) {
+      this.business.push(new BusinessMetricsExporter({
+        instruments: app.instruments,
+        collectors,
+        interval: this.businessInterval,
+        // Failures are the point of database-down; the errors counter records them, the log need not.
+        onError: () => undefined,
+      }));
+    }
     this.lastTick = Date.now();
     this.timer = setInterval(() => this.tick(), this.tickMs);
     this.timer.unref();
-    await this.business.start();
+    await Promise.all(this.business.map((b) => b.start()));
+  }
+
+  /** An exporter's handler, dropping the connection while the scenario has `job` down. */
+  private exporterHandler(job: string, handler: http.RequestListener): http.RequestListener {
+    return (req, res) => (this.params.exportersDown.includes(job) ? req.socket.destroy() : handler(req, res));
   }
 
   /** Listens on a free port of the host; resolves to the base URL. */
@@ -406,19 +438,17 @@ export class DemoExporter {
   /** Series that exist from the start, like those of the real exporters and of a running service. */
   private initialiseSeries(): void {
     const ksm = {
-      restarts: counterOf(kubeStateMetrics.containerRestarts, this.ksm),
       limits: gaugeOf(kubeStateMetrics.resourceLimits, this.ksm),
       requests: gaugeOf(kubeStateMetrics.resourceRequests, this.ksm),
       labels: gaugeOf(kubeStateMetrics.podLabels, this.ksm),
       phase: gaugeOf(kubeStateMetrics.podPhase, this.ksm),
       deployment: gaugeOf(kubeStateMetrics.deploymentLabels, this.ksm),
       available: gaugeOf(kubeStateMetrics.deploymentAvailable, this.ksm),
-      waiting: gaugeOf(kubeStateMetrics.containerWaiting, this.ksm),
     };
     const limits = CONTAINER_LIMITS;
     for (const { pod, instruments } of this.apps) {
       const c = { namespace: this.namespace, pod: pod.name, uid: pod.uid, container: pod.service };
-      ksm.restarts.inc(c, 0);
+      this.restarts.inc(c, 0);
       ksm.limits.set({ ...c, node: this.node, resource: 'cpu', unit: 'core' }, limits.cpu.in(Units.CORES));
       ksm.limits.set({ ...c, node: this.node, resource: 'memory', unit: 'byte' }, limits.memory.in(Units.BYTES));
       ksm.requests.set({ ...c, node: this.node, resource: 'cpu', unit: 'core' }, limits.cpuRequest.in(Units.CORES));
@@ -426,9 +456,9 @@ export class DemoExporter {
       ksm.labels.set({ namespace: this.namespace, pod: pod.name, uid: pod.uid, label_app: pod.service }, 1);
       // One Deployment per service, named and labelled after it, with its one replica available.
       ksm.deployment.set({ namespace: this.namespace, deployment: pod.service, label_app: pod.service }, 1);
-      ksm.available.set({ namespace: this.namespace, deployment: pod.service }, 1);
+      ksm.available.set({ namespace: this.namespace, deployment: pod.service }, this.apps.filter((a) => a.pod.service === pod.service).length);
       // Not waiting: a harmless reason at 0, so the series exists as the catalog declares it.
-      ksm.waiting.set({ ...c, reason: 'ContainerCreating' }, 0);
+      this.waiting.set({ ...c, reason: 'ContainerCreating' }, 0);
       for (const phase of PHASES) ksm.phase.set({ namespace: this.namespace, pod: pod.name, uid: pod.uid, phase }, phase === 'Running' ? 1 : 0);
       for (const labels of this.cadvisorLabels(pod)) this.cpuUsage.inc({ ...labels, cpu: 'total' }, 0);
 
@@ -460,6 +490,11 @@ export class DemoExporter {
     this.nodeFsAvailable.set(fs, 62 * GIB);
   }
 
+  /** kube-state-metrics' labels of the pod's one container. */
+  private containerLabels(pod: Pod): Record<string, string> {
+    return { namespace: this.namespace, pod: pod.name, uid: pod.uid, container: pod.service };
+  }
+
   /** cAdvisor's series of a pod: its container, and the pod-level cgroup (container="") as the real one reports. */
   private cadvisorLabels(pod: Pod): Array<Record<string, string>> {
     const common = { namespace: this.namespace, pod: pod.name };
@@ -484,6 +519,10 @@ export class DemoExporter {
     }
     let appCpu = 0;
     for (const { pod, instruments } of this.apps) {
+      // Like kube-state-metrics, a waiting reason exists only while the container waits for it.
+      const crashing = { ...this.containerLabels(pod), reason: 'CrashLoopBackOff' };
+      if (this.params.crashLooping.includes(pod.service)) this.waiting.set(crashing, 1);
+      else this.waiting.remove(crashing);
       const t = this.traffic(pod.service);
       const memory = jitter(t.memory.in(Units.BYTES));
       for (const labels of this.cadvisorLabels(pod)) this.memoryWorkingSet.set(labels, Math.round(labels.container ? memory : memory * 1.02));
@@ -516,7 +555,9 @@ export class DemoExporter {
     for (const app of this.apps) this.simulateHttp(app, dt);
     this.simulateBackend(dt, p);
     this.simulateAi(dt, p);
+    const restarts = this.crashes.events(CRASHES_PER_SECOND, dt);
     for (const { pod } of this.apps) {
+      if (restarts > 0 && p.crashLooping.includes(pod.service)) this.restarts.inc(this.containerLabels(pod), restarts);
       const used = jitter(this.traffic(pod.service).cpu.in(Units.CORES)) * dt;
       for (const labels of this.cadvisorLabels(pod)) this.cpuUsage.inc({ ...labels, cpu: 'total' }, labels.container ? used : used * 1.01);
     }
@@ -535,7 +576,7 @@ export class DemoExporter {
     const routes = ROUTES[app.pod.service] ?? ROUTES.default;
     const { http: h, data } = app.instruments;
     const dbUp = this.params.database.up;
-    const n = app.requests.events(t.requests.in(PER_SECOND), dt);
+    const n = app.requests.events(t.requests.in(PER_SECOND) * app.share, dt);
     for (let i = 0; i < n; i++) {
       const [method, route] = pick(routes);
       const status = this.chosen(`${app.pod.service} 5xx`, t.serverErrors) ? pick(['500', '500', '503']) : method === 'POST' ? '201' : Math.random() < 0.08 ? '404' : '200';
@@ -572,7 +613,7 @@ export class DemoExporter {
     for (let i = 0; i < txs; i++) {
       const labels = { operation: pick(TX_OPERATIONS), network: NETWORK };
       blockchain.transactions.inc(labels);
-      if (this.chosen('transaction failures', p.blockchain.failures)) blockchain.transactionErrors.inc(labels);
+      if (p.blockchain.failing.includes(labels.operation) && this.chosen(`${labels.operation} failures`, p.blockchain.failures)) blockchain.transactionErrors.inc(labels);
       blockchain.gasFees.inc(labels, uniform(...p.blockchain.gasUsdPerTransaction));
     }
     const gets = this.backend.cache.events(p.cache.operations.in(PER_SECOND), dt);
@@ -597,26 +638,39 @@ export class DemoExporter {
     for (let i = 0; i < n; i++) app.instruments.data.kafkaMessages.inc({ topic, status: this.chosen(`${topic} errors`, p.kafka.errors) ? 'error' : 'success' });
   }
 
-  /** The backend's database queries, answering with realistic platform figures; all reject while the database is down. */
+  /**
+   * The backend's database queries, answering with realistic platform figures; all reject while the
+   * database is down. The figures change every DATABASE_REFRESH_MS (and at a scenario switch), so
+   * that the backend's replicas, asking at different moments, read the same numbers, as from one database.
+   */
   private collectors(): BusinessCollectors {
-    const query = async <T>(answer: () => T): Promise<T> => {
+    const answers = new Map<string, { at: string; value: unknown }>();
+    const query = async <T>(key: keyof BusinessCollectors, answer: () => T): Promise<T> => {
       if (!this.params.database.up) throw new Error('connect ECONNREFUSED 10.43.0.12:5432');
-      return answer();
+      const at = `${this.current} ${Math.floor(Date.now() / DATABASE_REFRESH_MS)}`;
+      const cached = answers.get(key);
+      if (cached?.at === at) return cached.value as T;
+      const value = answer();
+      answers.set(key, { at, value });
+      return value;
     };
     const totalNfts = (): number => 12_000 + this.minted;
     const byTimeframe = <T>(f: (days: number) => T): Record<Timeframe, T> => ({ '24h': f(1), '7d': f(7), '30d': f(30) });
     return {
-      totalNfts: () => query(totalNfts),
-      activeUsers: () => query(() => ({ '24h': Math.round(jitter(1200)), '7d': Math.round(jitter(5200)), '30d': Math.round(jitter(14_000)) })),
+      totalNfts: () => query('totalNfts', totalNfts),
+      activeUsers: () => {
+        const day = this.params.activeUsers;
+        return query('activeUsers', () => ({ '24h': Math.round(jitter(day)), '7d': Math.round(jitter(day * 4.3)), '30d': Math.round(jitter(day * 11.7)) }));
+      },
       tradingVolume: () =>
-        query(() => byTimeframe((days) => Object.fromEntries(PAIRS.map((pair, i) => [pair, Math.round(jitter(days * (i === 0 ? 85_000 : 32_000)))])))),
+        query('tradingVolume', () => byTimeframe((days) => Object.fromEntries(PAIRS.map((pair, i) => [pair, Math.round(jitter(days * (i === 0 ? 85_000 : 32_000)))])))),
       royaltyRevenue: () =>
-        query(() => [
+        query('royaltyRevenue', () => [
           ...CREATORS.map((creator, i) => ({ creator, nft: String(40 + i * 7), usd: Math.round(jitter(2_400 / (i + 1))) })),
           { creator: 'other', nft: 'other', usd: Math.round(jitter(9_800)) },
         ]),
-      bonds: () => query(() => ({ active: 37, totalValueLockedUsd: Math.round(jitter(1_850_000)) })),
-      nftsByCategory: () => query(() => ({ music: Math.round(totalNfts() * 0.45), art: Math.round(totalNfts() * 0.4), video: Math.round(totalNfts() * 0.15) })),
+      bonds: () => query('bonds', () => ({ active: 37, totalValueLockedUsd: Math.round(jitter(1_850_000)) })),
+      nftsByCategory: () => query('nftsByCategory', () => ({ music: Math.round(totalNfts() * 0.45), art: Math.round(totalNfts() * 0.4), video: Math.round(totalNfts() * 0.15) })),
     };
   }
 }

@@ -58,6 +58,8 @@ export interface LocalStackOptions {
   readonly config?: StackConfig;
   /** Scenario the demo exporter starts in. @default 'healthy' */
   readonly scenario?: ScenarioName;
+  /** Pods per application service, each a scrape target (see DemoExporterOptions.replicas). @default one each */
+  readonly replicas?: Readonly<Record<string, number>>;
   /** Shorter timings; undefined keeps those of `config` (alerts then take their real `for`). @default undefined */
   readonly timings?: LocalTimings;
   /** Working directory (dist/, data, secrets); removed by stop() when it was created here. @default a new temporary directory */
@@ -129,6 +131,12 @@ export class LocalStack {
     readonly dashboards: Readonly<Record<string, any>>,
     /** The interval Prometheus scrapes and evaluates at. */
     readonly interval: Duration,
+    /** The files the servers run, for a test that injects a fault and reloads: each Prometheus's prometheus.yml, */
+    readonly prometheusConfigFiles: readonly string[],
+    /** the directory of the rule files (every `*.yml` in it is loaded), */
+    readonly rulesDir: string,
+    /** and alertmanager.yml (shared by the Alertmanager replicas). */
+    readonly alertmanagerConfigFile: string,
   ) {}
 
   /** The first Prometheus. */
@@ -162,7 +170,7 @@ export class LocalStack {
       const namespace = config.namespace ?? 'knowton-dev';
       const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
-      const exporter = await DemoExporter.start({ scenario: options.scenario, namespace });
+      const exporter = await DemoExporter.start({ scenario: options.scenario, namespace, replicas: options.replicas });
       started.push(exporter);
 
       // Alertmanager, with the receivers' credential files pointing at the stand-in.
@@ -210,6 +218,7 @@ export class LocalStack {
       const promReplicas = range(config.prometheus?.replicas ?? 1);
       const promPorts = await Promise.all(promReplicas.map(() => freePort(HOST)));
       const prometheusUrls = promPorts.map((port) => `http://${HOST}:${port}`);
+      const prometheusConfigFiles: string[] = [];
       const prometheus = promReplicas.map((i) => {
         const local = localPrometheusConfig(promConfig, {
           selfAddress: `${HOST}:${promPorts[i]}`,
@@ -228,6 +237,7 @@ export class LocalStack {
         }
         const configFile = path.join(promDir, `prometheus-${i}.yml`);
         fs.writeFileSync(configFile, stringify(mounted, { lineWidth: 0 }));
+        prometheusConfigFiles.push(configFile);
         const server = new Server(
           prometheusBin,
           [
@@ -255,7 +265,7 @@ export class LocalStack {
         ...prometheus.map((s, i) => s.ready(`${prometheusUrls[i]}/-/ready`)),
       ]);
       const interval = config.prometheus?.scrapeInterval ?? Duration.seconds(15);
-      return new LocalStack(dir, ownsDir, distDir, exporter, receiver, prometheus, prometheusUrls, alertmanager, alertmanagerUrls, dashboardModels(distDir), interval);
+      return new LocalStack(dir, ownsDir, distDir, exporter, receiver, prometheus, prometheusUrls, alertmanager, alertmanagerUrls, dashboardModels(distDir), interval, prometheusConfigFiles, rulesDir, amConfig);
     } catch (err) {
       for (const s of started.reverse()) await s.stop().catch(() => undefined);
       if (ownsDir) fs.rmSync(dir, { recursive: true, force: true });
@@ -270,6 +280,12 @@ export class LocalStack {
     await Promise.allSettled([...this.prometheus, ...this.alertmanager].map((s) => s.stop()));
     await Promise.allSettled([this.exporter.stop(), this.receiver.stop()]);
     if (this.ownsDir) fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** POST /-/reload to every Prometheus (`which: 'prometheus'`) or Alertmanager; resolves to each answer's status. */
+  async reload(which: 'prometheus' | 'alertmanager'): Promise<number[]> {
+    const urls = which === 'prometheus' ? this.prometheusUrls : this.alertmanagerUrls;
+    return Promise.all(urls.map(async (u) => (await fetch(`${u}/-/reload`, { method: 'POST' })).status));
   }
 
   /** Runs an instant PromQL query; throws on an error answer. */

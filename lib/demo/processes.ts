@@ -37,21 +37,36 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
-/** A server process whose output is kept for error messages; stop() always ends it. */
+/** A server process whose output is kept for error messages; stop() always ends it, restart() starts it again. */
 export class Server {
-  readonly proc: ChildProcess;
+  private child!: ChildProcess;
   private output = '';
 
   constructor(
     readonly cmd: string,
-    args: string[],
-    env: Record<string, string> = {},
+    private readonly args: string[],
+    private readonly env: Record<string, string> = {},
   ) {
-    this.proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    this.spawn();
+  }
+
+  get proc(): ChildProcess {
+    return this.child;
+  }
+
+  private spawn(): void {
+    const child = spawn(this.cmd, this.args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.env } });
     // A missing binary is reported by log() and by the readiness wait, not as an unhandled error.
-    this.proc.on('error', (err) => (this.output += `${cmd}: ${err.message}\n`));
-    this.proc.stdout!.on('data', (d) => (this.output += d));
-    this.proc.stderr!.on('data', (d) => (this.output += d));
+    child.on('error', (err) => (this.output += `${this.cmd}: ${err.message}\n`));
+    child.stdout!.on('data', (d) => (this.output += d));
+    child.stderr!.on('data', (d) => (this.output += d));
+    this.child = child;
+  }
+
+  /** Stops the process if it runs and starts it again with the same arguments (its data directory is kept). */
+  async restart(): Promise<void> {
+    await this.stop();
+    this.spawn();
   }
 
   log(): string {

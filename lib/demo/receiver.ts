@@ -47,8 +47,10 @@ function parse(via: Via, body: any): Omit<Notification, 'receivedAt' | 'body' | 
 }
 
 export class NotificationReceiver {
-  /** Everything received, in order. */
+  /** Everything received, in order (while `failing`, nothing is recorded). */
   readonly received: Notification[] = [];
+  /** While true, every notification is answered 500, as by a Slack or PagerDuty outage. */
+  failing = false;
 
   private constructor(
     private readonly server: http.Server,
@@ -65,6 +67,10 @@ export class NotificationReceiver {
       req.on('end', () => {
         if (!['slack', 'pagerduty', 'heartbeat'].includes(via) || req.method !== 'POST') {
           res.writeHead(404).end();
+          return;
+        }
+        if (self!.failing) {
+          res.writeHead(500).end('stand-in outage');
           return;
         }
         try {

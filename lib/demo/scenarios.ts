@@ -1,13 +1,14 @@
 /**
  * The demo exporter's scenarios: what the simulated platform does, as plain configuration. Each
- * scenario but `healthy` breaks one thing so that one alert of rules/ fires.
+ * scenario but `healthy` and `many-faults` breaks one thing so that one alert of rules/ fires;
+ * `many-faults` breaks several independent things at once, each raising its own alert.
  *
  * Time is compressed for a demo: NFT mints, blockchain transactions and AI jobs happen per second
  * rather than per hour, so that rate() over a few minutes of a local Prometheus sees them.
  */
 import { cores, Cores, Bytes, mebibytes, milliseconds, percent, perSecond, Rate, Ratio, seconds, Seconds } from '../units';
 
-export type ScenarioName = 'healthy' | 'error-spike' | 'slow-responses' | 'minting-stopped' | 'database-down' | 'service-down';
+export type ScenarioName = 'healthy' | 'error-spike' | 'slow-responses' | 'minting-stopped' | 'database-down' | 'service-down' | 'many-faults';
 
 /** Response times: most requests fall in `typical`, a `tailShare` of them in `tail` (uniformly). */
 export interface Latency {
@@ -34,7 +35,13 @@ export interface Scenario {
   readonly http: { readonly default: ServiceTraffic; readonly [service: string]: ServiceTraffic | undefined };
   /** NFT mints over all categories and creators; zero leaves knowton_nft_mints_total without series. */
   readonly nftMints: Rate;
-  readonly blockchain: { readonly transactions: Rate; readonly failures: Ratio; readonly gasUsdPerTransaction: readonly [number, number] };
+  readonly blockchain: {
+    readonly transactions: Rate;
+    /** Share of the transactions of `failing` operations that fail. */
+    readonly failures: Ratio;
+    readonly failing: readonly TransactionOperation[];
+    readonly gasUsdPerTransaction: readonly [number, number];
+  };
   /** AI jobs (fingerprinting, valuation, recommendation) on the ai-service. */
   readonly ai: { readonly jobs: Rate; readonly errors: Ratio; readonly duration: readonly [Seconds, Seconds] };
   readonly database: {
@@ -50,7 +57,15 @@ export interface Scenario {
   readonly kafka: { readonly messages: Rate; readonly errors: Ratio };
   /** Services whose pod does not answer (its scrape fails, so `up` is 0). */
   readonly unavailable: readonly string[];
+  /** Services whose container keeps crashing: kube-state-metrics counts restarts and shows it waiting in CrashLoopBackOff. */
+  readonly crashLooping: readonly string[];
+  /** Users active over the last 24 hours, as the database reports them (7 and 30 days scale from it). */
+  readonly activeUsers: number;
+  /** Exporters (by job: node-exporter, kube-state-metrics...) whose endpoint drops every scrape. */
+  readonly exportersDown: readonly string[];
 }
+
+export type TransactionOperation = 'mint' | 'transfer';
 
 /** Limits and requests every app container declares (kube_pod_container_resource_*). */
 export const CONTAINER_LIMITS = {
@@ -75,12 +90,15 @@ const HEALTHY: Scenario = {
   description: 'Everything normal: only Watchdog fires.',
   http: { default: NORMAL_TRAFFIC },
   nftMints: perSecond(0.5),
-  blockchain: { transactions: perSecond(1), failures: percent(2), gasUsdPerTransaction: [0.05, 0.4] },
+  blockchain: { transactions: perSecond(1), failures: percent(2), failing: ['mint', 'transfer'], gasUsdPerTransaction: [0.05, 0.4] },
   ai: { jobs: perSecond(1), errors: percent(1), duration: [milliseconds(300), seconds(4)] },
   database: { up: true, backends: { knowton: 22, postgres: 3 }, maxConnections: 100, queryDuration: [milliseconds(1), milliseconds(8)] },
   cache: { operations: perSecond(30), hits: percent(90) },
   kafka: { messages: perSecond(5), errors: percent(0.1) },
   unavailable: [],
+  crashLooping: [],
+  activeUsers: 1200,
+  exportersDown: [],
 };
 
 export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
@@ -112,6 +130,26 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
     ...HEALTHY,
     description: 'The ai-service pod stops answering: ServiceDown (critical) fires for it.',
     unavailable: ['ai-service'],
+  },
+  'many-faults': {
+    ...HEALTHY,
+    // Faults that share no service, container or label set, so each raises exactly its own alert:
+    // the backend's CPU and the ai-service's memory (no latency or error change), failed transfers
+    // (mints succeed, so the mint SLO does not burn), a full connection pool with the database up.
+    description:
+      'Independent faults at once: backend CPU at ~92% of its limit (HighCPUUsage), ai-service memory at ~98% (HighMemoryUsage) and ' +
+      'its container crash-looping (PodCrashLooping, ContainerWaiting), 95 connections to PostgreSQL (HighDatabaseConnections), ' +
+      '60% of transfers failing (HighTransactionFailureRate), 3 active users (NoActiveUsers), node-exporter unreachable (MonitoringTargetDown).',
+    http: {
+      default: NORMAL_TRAFFIC,
+      backend: { ...NORMAL_TRAFFIC, cpu: cores(0.46) },
+      'ai-service': { ...NORMAL_TRAFFIC, memory: mebibytes(500) },
+    },
+    blockchain: { ...HEALTHY.blockchain, failures: percent(60), failing: ['transfer'] },
+    database: { ...HEALTHY.database, backends: { knowton: 92, postgres: 3 } },
+    crashLooping: ['ai-service'],
+    activeUsers: 3,
+    exportersDown: ['node-exporter'],
   },
 };
 

@@ -53,6 +53,8 @@ export class Query<D extends Dimension> {
     readonly description: string,
     /** How a generated test makes it return a given value; absent for queries that cannot be driven. */
     readonly fixture?: FixtureFn,
+    /** For a query reading a recorded series, the query the recording rule evaluates. */
+    readonly recordedFrom?: Query<D>,
   ) {}
 
   /** Fires when the value is greater than the threshold. */
@@ -82,7 +84,30 @@ export class Query<D extends Dimension> {
 
   /** The same query reading a recorded series (see RecordingRule): same unit and fixture. */
   fromRecording(record: string): Query<D> {
-    return new Query(record, this.unit, this.description, this.fixture);
+    return new Query(record, this.unit, this.description, this.fixture, this);
+  }
+
+  /**
+   * The range windows of the expression (`[5m]`), or of the recording rule's source when it reads a
+   * recorded series; empty for a query over instant values.
+   */
+  get windows(): string[] {
+    return [...outsideStrings(this.recordedFrom?.expr ?? this.expr).matchAll(RANGE)].map((m) => m[1]);
+  }
+
+  /**
+   * The same query over another range window: every window is replaced, and a query reading a
+   * recorded series evaluates the recording's source instead (the recording keeps its own window).
+   * For short local runs; undefined when the query has no window.
+   */
+  overWindow(window: Duration): Query<D> | undefined {
+    const base = this.recordedFrom ?? this;
+    if (this.windows.length === 0) return undefined;
+    // A recorded series is read by name only (`.query` of a RecordingRule), so evaluating its source is the same query.
+    const w = `[${window.toPromDuration()}]`;
+    // Only outside quoted strings: a regex like "[0-9]+" is no window.
+    const expr = base.expr.split(/("(?:[^"\\]|\\.)*")/).map((part, i) => (i % 2 ? part : part.replace(RANGE, w))).join('');
+    return new Query(expr, this.unit, `${this.description} (over ${window.toHuman()})`, this.fixture);
   }
 
   /**
@@ -107,6 +132,11 @@ export class Query<D extends Dimension> {
 export function renderCondition<D extends Dimension>(c: Condition<D>): string {
   return `${c.query.in(c.threshold.unit)} ${c.op} ${c.threshold.amount}`;
 }
+
+/** A range selector's window (`[5m]`, `[1h30m]`); subqueries (`[5m:1m]`) do not match. */
+const RANGE = /\[((?:\d+(?:ms|[smhdwy]))+)\]/g;
+/** The expression with its quoted strings (label values, regexes) blanked out, so that no `[...]` inside them counts. */
+const outsideStrings = (expr: string): string => expr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
 
 const paren = (expr: string): string => (isBinaryExpr(expr) ? `(${expr})` : expr);
 
