@@ -15,6 +15,7 @@ import { ruleGroups } from '../rules';
 import { slos } from '../slos';
 import { renderSloRunbooks } from './slo';
 import { MonitoringStack } from './stack';
+import { OperatorStack } from './operator-stack';
 import { folderLabel, isError } from './failure';
 import { ConfigError, check, checkDnsLabel } from './validate';
 
@@ -75,15 +76,25 @@ function countKinds(app: App): Record<string, number> {
 function renderEnvironment(config: StackConfig): { files: Map<string, string>; kinds: Record<string, number> } {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'knowton-synth-'));
   try {
-    const { app, stack } = buildApp(config, tmp);
+    const app = new App({ outdir: tmp, yamlOutputType: YamlOutputType.FILE_PER_CHART });
+    // The dashboards also as plain files, for importing by hand, and the operator's Helm values; in
+    // subdirectories, which `kubectl apply -f dist` (not recursive) leaves alone.
+    const extra = new Map<string, string>();
+    let dashboards: Readonly<Record<string, unknown>>;
+    if (config.mode === 'operator') {
+      const stack = new OperatorStack(app, config);
+      dashboards = stack.dashboards;
+      for (const [file, text] of stack.files) extra.set(file, text);
+    } else {
+      dashboards = new MonitoringStack(app, config).grafana.dashboards;
+    }
     app.synth();
     const kinds = countKinds(app);
     const files = new Map(listFiles(tmp).map((f) => [f, fs.readFileSync(path.join(tmp, f), 'utf8')]));
-    // The dashboards also as plain files, for importing by hand; in a subdirectory, which
-    // `kubectl apply -f dist` (not recursive) leaves alone.
-    for (const [file, model] of Object.entries(stack.grafana.dashboards)) {
+    for (const [file, model] of Object.entries(dashboards)) {
       files.set(`${DASHBOARDS_FOLDER}/${file}`, `${JSON.stringify(model, null, 2)}\n`);
     }
+    for (const [file, text] of extra) files.set(file, text);
     return { files, kinds };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
