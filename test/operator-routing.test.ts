@@ -40,7 +40,7 @@ const standaloneYml = writeYaml(path.join(dir, 'standalone.yml'), forAmtool(stan
 /** Every alert of the PrometheusRules with the labels it fires with. */
 const alerts = objects.filter((o: K8sObject) => o.kind === 'PrometheusRule')
   .flatMap((o) => o.spec.groups.flatMap((g: { rules: Array<Record<string, any>> }) => g.rules.filter((r) => r.alert)))
-  .map((r) => ({ alertname: r.alert as string, ...(r.labels as Record<string, string>) }));
+  .map((r): Record<string, string> => ({ alertname: r.alert as string, ...(r.labels as Record<string, string>) }));
 
 function receivers(file: string, labels: Record<string, string>): string[] {
   const r = run('amtool', ['config', 'routes', 'test', `--config.file=${file}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)]);

@@ -15,6 +15,15 @@ export const ALERTMANAGER_CONFIG_NAME = 'knowton';
 
 type Obj = Record<string, unknown>;
 
+/**
+ * alertmanager.yml fields the AlertmanagerConfig CRD (v1alpha1, as @kubernetes-models/prometheus-operator 4.4.4
+ * has its schema) has no field for: left out, and said so in README. Without `description` PagerDuty shows
+ * Alertmanager's default summary (`[FIRING:n] <grouping labels>`) instead of the KnowTon title.
+ */
+export const NOT_EXPRESSIBLE: Readonly<Record<string, string>> = {
+  'pagerduty_configs.description': "the incident's summary: PagerDutyConfig has no description field",
+};
+
 export interface SecretRefs {
   /** Directory the standalone stack mounts the receivers Secret at; every `*_file` must be in it. */
   readonly secretsDir: string;
@@ -102,7 +111,8 @@ export function toAlertmanagerConfigSpec(config: Obj, refs: SecretRefs, where: s
           api_url: (u) => unsupported(`${field}.slack_configs[${i}].api_url`, u, "a Slack URL in the clear (the CRD's apiURL is a Secret key): use slackMode webhook-per-channel"),
         }))],
       pagerduty_configs: (cs) => ['pagerdutyConfigs', (cs as Obj[]).map((c, i) => convert(`${field}.pagerduty_configs[${i}]`, c,
-        ['send_resolved', 'url', 'description', 'severity', 'component', 'group', 'class'], {
+        ['send_resolved', 'url', 'severity', 'component', 'group', 'class'], {
+          description: () => ['description', undefined],
           routing_key_file: (f) => ['routingKey', secret(`${field}.pagerduty_configs[${i}].routing_key_file`, f)],
           details: (d) => ['details', pairs(d)],
           links: (ls) => ['pagerDutyLinkConfigs', (ls as Obj[]).map((l) => ({ href: l.href, alt: l.text }))],
