@@ -15,6 +15,8 @@ import { helmValues, OperatorStack } from '../lib/operator-stack';
 import { alertingSources } from '../lib/stack';
 import { ConfigError } from '../lib/validate';
 import { STANDALONE_JOBS } from '../rules/context';
+import { APP } from '../lib/catalog/app';
+import { POSTGRES_EXPORTER } from '../lib/catalog/exporters';
 import { K8sObject, kubernetesModel, loadObjects, prometheusFiles, run, synthTo, tempDir } from './helpers';
 
 const profile = ENVIRONMENTS.operator;
@@ -172,6 +174,28 @@ describe('monitors', () => {
       .toEqual(appPodRelabelings().map((r) => ({ sourceLabels: r.source_labels, targetLabel: r.target_label, regex: r.regex, replacement: r.replacement, action: r.action }))
         .map((r) => JSON.parse(JSON.stringify(r))).map((r) => JSON.stringify(r, Object.keys(r).sort())));
     expect(pm.spec.namespaceSelector).toEqual({ matchNames: [namespace] });
+  });
+
+  /**
+   * The target labels a series ends up with: those prometheus-operator's own relabelling gives a PodMonitor's or a
+   * ServiceMonitor's target (namespace, pod, container, endpoint, service, job, instance), then ours.
+   */
+  function targetLabels(relabelings: Array<Record<string, any>>, operatorAdds: string[]): string[] {
+    const labels = new Set(operatorAdds);
+    for (const r of relabelings) {
+      if (r.action === 'labeldrop') [...labels].filter((l) => new RegExp(`^(?:${r.regex})$`).test(l)).forEach((l) => labels.delete(l));
+      else if (r.targetLabel && !r.targetLabel.startsWith('__')) labels.add(r.targetLabel);
+    }
+    return [...labels].sort();
+  }
+
+  test("the monitors' series carry exactly the target labels of the catalog's sources (the standalone jobs')", () => {
+    const pm = objects.find((o) => o.kind === 'PodMonitor')!;
+    const sm = objects.find((o) => o.kind === 'ServiceMonitor')!;
+    expect(targetLabels(pm.spec.podMetricsEndpoints[0].relabelings, ['job', 'instance', 'namespace', 'pod', 'container', 'endpoint']))
+      .toEqual([...APP.targetLabels].sort());
+    expect(targetLabels(sm.spec.endpoints[0].relabelings, ['job', 'instance', 'namespace', 'pod', 'container', 'endpoint', 'service']))
+      .toEqual([...POSTGRES_EXPORTER.targetLabels].sort());
   });
 
   test("every object the operator selects carries its selector's labels (kube-prometheus-stack's release label)", () => {
