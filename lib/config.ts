@@ -303,6 +303,11 @@ export const ENVIRONMENTS: Readonly<Record<string, StackConfig>> = {
 
 export const DEFAULT_ENVIRONMENT = 'dev';
 
+/** The names of the profiles that build the whole stack (mode 'standalone'), not operator resources. */
+export function standaloneEnvironmentNames(): string[] {
+  return Object.keys(ENVIRONMENTS).filter((name) => (ENVIRONMENTS[name].mode ?? 'standalone') === 'standalone');
+}
+
 /** Every profile, the default first: the order `npm run synth` writes them in (default at the top of dist/). Throws a ConfigError if two share a host or URL. */
 export function allEnvironments(): Record<string, StackConfig> {
   const all = {
