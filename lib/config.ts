@@ -122,8 +122,9 @@ export interface StackConfig {
 
 // One list per interface, checked against it by tsc: a new field is one more word here.
 export const STACK_CONFIG_KEYS = keysOf<StackConfig>()([
-  'environment', 'mode', 'operator', 'namespace', 'namespaceMode', 'podSecurityEnforce', 'hostNamespace', 'watchedNamespaces', 'expectedServices', 'prometheus',
+  'environment', 'namespace', 'namespaceMode', 'podSecurityEnforce', 'hostNamespace', 'watchedNamespaces', 'expectedServices', 'prometheus',
   'kubeStateMetrics', 'nodeExporter', 'postgresExporter', 'alertmanager', 'grafana', 'ingress', 'alerts', 'slos', 'network',
+  'mode', 'operator',
 ]);
 export const NETWORK_SETTINGS_KEYS = keysOf<NetworkSettings>()([
   'ingressControllerNamespace', 'ingressControllerPodLabels', 'dnsNamespace', 'dnsPodLabels', 'clusterCidr', 'postgresCidr',
