@@ -22,7 +22,7 @@ import { alertingSources, watchedNamespaces } from './stack';
 import { check } from './validate';
 import { STANDALONE_JOBS } from '../rules/context';
 
-/** Folder (below the environment's) of the kube-prometheus-stack values file; `kubectl apply -f` does not descend into it. */
+/** The kube-prometheus-stack values file, relative to the environment's folder: in a subfolder, which `kubectl apply -f` does not descend into. */
 export const HELM_VALUES_FILE = 'kube-prometheus-stack/values.yaml';
 
 export class OperatorStack {

@@ -58,6 +58,7 @@ export class KnowtonMonitors extends Construct {
       metadata: { name: pg.jobName, namespace: props.namespace, labels: { ...props.serviceMonitorLabels } },
       spec: {
         namespaceSelector: { matchNames: [pg.namespace] },
+        // The stack's Services carry their component's name, which is the Service's name (componentIdentity).
         selector: { matchLabels: { 'app.kubernetes.io/name': pg.serviceName } },
         endpoints: [{
           port: pg.portName,
