@@ -198,6 +198,14 @@ describe('monitors', () => {
       .toEqual([...POSTGRES_EXPORTER.targetLabels].sort());
   });
 
+  test("the ServiceMonitor selects postgres-exporter's Service and names its port", () => {
+    const sm = objects.find((o) => o.kind === 'ServiceMonitor')!;
+    const services = objects.filter((o) => o.kind === 'Service' && o.metadata.namespace === sm.spec.namespaceSelector.matchNames[0]
+      && Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => o.metadata.labels?.[k] === v));
+    expect(services.map((s) => s.metadata.name)).toEqual(['postgres-exporter']);
+    expect(services[0].spec.ports.map((p: { name: string }) => p.name)).toContain(sm.spec.endpoints[0].port);
+  });
+
   test("every object the operator selects carries its selector's labels (kube-prometheus-stack's release label)", () => {
     for (const o of operatorObjects) expect(o.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack' });
     const dashboards = objects.filter((o) => o.kind === 'ConfigMap');
