@@ -12,7 +12,8 @@ import { NODE_EXPORTER_KEYS, NodeExporterProps } from './components/node-exporte
 import { POSTGRES_EXPORTER_KEYS, PostgresExporterProps } from './components/postgres-exporter';
 import { PROMETHEUS_KEYS, PrometheusProps, REMOTE_WRITE_KEYS } from './components/prometheus';
 import { RESOURCE_SPEC_KEYS } from './components/common';
-import { EMAIL_KEYS, ROUTE_TIMINGS_KEYS, SEVERITIES, SLACK_CHANNEL_KEYS, TIME_INTERVAL_KEYS } from './alertmanager/config';
+import { OperatorSettings } from './components/operator/settings';
+import { ALERTMANAGER_CONFIG_KEYS, EMAIL_KEYS, ROUTE_TIMINGS_KEYS, SEVERITIES, SLACK_CHANNEL_KEYS, TIME_INTERVAL_KEYS } from './alertmanager/config';
 
 import type { NamespaceMode, PodSecurityLevel } from './components/namespace';
 import { ALERT_OVERRIDE_KEYS, AlertOverride } from './alerting/rule';
@@ -56,9 +57,21 @@ export interface NetworkSettings {
   readonly nodeLocalDns?: string;
 }
 
+/**
+ * What synth generates for an environment: the whole stack (`standalone`), or, for a cluster that already runs
+ * prometheus-operator (kube-prometheus-stack), the operator's resources: PodMonitor/ServiceMonitor,
+ * PrometheusRule, AlertmanagerConfig and dashboard ConfigMaps, beside postgres-exporter.
+ */
+export const STACK_MODES = ['standalone', 'operator'] as const;
+export type StackMode = (typeof STACK_MODES)[number];
+
 export interface StackConfig {
   /** Environment name, stamped on every series as the `environment` external label. @default 'dev' */
   readonly environment?: string;
+  /** The whole stack, or resources for an existing prometheus-operator (see README, Clusters that run prometheus-operator). @default 'standalone' */
+  readonly mode?: StackMode;
+  /** The operator stack the resources are for (namespace, selectors, job names); only with mode 'operator'. @default kube-prometheus-stack's defaults (OperatorSettings) */
+  readonly operator?: OperatorSettings;
   /** Namespace of every object of the stack but node-exporter. @default 'knowton-dev' */
   readonly namespace?: string;
   /**
@@ -111,11 +124,15 @@ export interface StackConfig {
 export const STACK_CONFIG_KEYS = keysOf<StackConfig>()([
   'environment', 'namespace', 'namespaceMode', 'podSecurityEnforce', 'hostNamespace', 'watchedNamespaces', 'expectedServices', 'prometheus',
   'kubeStateMetrics', 'nodeExporter', 'postgresExporter', 'alertmanager', 'grafana', 'ingress', 'alerts', 'slos', 'network',
+  'mode', 'operator',
 ]);
 export const NETWORK_SETTINGS_KEYS = keysOf<NetworkSettings>()([
   'ingressControllerNamespace', 'ingressControllerPodLabels', 'dnsNamespace', 'dnsPodLabels', 'clusterCidr', 'postgresCidr',
   'postgresPort', 'notificationCidr', 'nodeLocalDns',
 ]);
+
+/** The Alertmanager settings an AlertmanagerConfig carries: receivers, routes, timings, time intervals. */
+export const OPERATOR_ALERTMANAGER_KEYS = ALERTMANAGER_CONFIG_KEYS.filter((k) => !['slackApiUrl', 'resolveTimeout', 'secretsDir', 'configDir'].includes(k));
 
 /** The keys a component's settings accept in StackConfig: its props but those the stack sets. */
 function settingsKeys(all: readonly string[], component: keyof typeof FROM_STACK): string[] {
@@ -133,6 +150,18 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 export function checkStackConfig(config: StackConfig): void {
   const at = (field: string) => `StackConfig.${field}`;
   checkKeys('StackConfig', config, STACK_CONFIG_KEYS);
+  check(config.mode === undefined || STACK_MODES.includes(config.mode), 'StackConfig', 'mode', config.mode, STACK_MODES.join(' or '));
+  // Settings of the other mode would be silently ignored.
+  if (config.mode === 'operator') {
+    for (const field of ['prometheus', 'kubeStateMetrics', 'nodeExporter', 'alertmanager', 'grafana', 'ingress', 'network', 'hostNamespace', 'namespaceMode', 'podSecurityEnforce'] as const) {
+      check(config[field] === undefined || field === 'alertmanager', 'StackConfig', field, config[field],
+        "nothing in mode 'operator': the operator stack runs Prometheus, Alertmanager, Grafana and the exporters (set StackConfig.operator)");
+    }
+    // Only the routing: the Alertmanager itself (image, replicas, storage, global settings) is the operator stack's.
+    checkKeys(at('alertmanager'), config.alertmanager, OPERATOR_ALERTMANAGER_KEYS);
+  } else {
+    check(config.operator === undefined, 'StackConfig', 'operator', config.operator, "nothing unless mode is 'operator'");
+  }
   // Each component's keys, and its fields that are a ResourceSpec (kube-state-metrics' `resources` is a list of kinds).
   const components: Record<keyof typeof FROM_STACK, [readonly string[], string[]]> = {
     prometheus: [PROMETHEUS_KEYS, ['resources']],
@@ -259,9 +288,26 @@ export const ENVIRONMENTS: Readonly<Record<string, StackConfig>> = {
     // Production's PostgreSQL is sized for 300 connections (dev's for 100): warn at half of it.
     alerts: { HighDatabaseConnections: { threshold: count(150) } },
   },
+  // Production's routing as resources for a cluster that already runs kube-prometheus-stack (release
+  // `kube-prometheus-stack` in `monitoring`): no second Prometheus, Alertmanager or Grafana.
+  operator: {
+    environment: 'operator',
+    mode: 'operator',
+    namespace: 'knowton',
+    operator: { grafanaUrl: 'https://grafana.knowton.io' },
+    alertmanager: {
+      email: { to: ['oncall@knowton.io'], from: 'alertmanager@knowton.io', smarthost: 'smtp.knowton.io:587' },
+    },
+    alerts: { HighDatabaseConnections: { threshold: count(150) } },
+  },
 };
 
 export const DEFAULT_ENVIRONMENT = 'dev';
+
+/** The names of the profiles that build the whole stack (mode 'standalone'), not operator resources. */
+export function standaloneEnvironmentNames(): string[] {
+  return Object.keys(ENVIRONMENTS).filter((name) => (ENVIRONMENTS[name].mode ?? 'standalone') === 'standalone');
+}
 
 /** Every profile, the default first: the order `npm run synth` writes them in (default at the top of dist/). Throws a ConfigError if two share a host or URL. */
 export function allEnvironments(): Record<string, StackConfig> {
@@ -296,6 +342,8 @@ export function publicEndpoints(config: StackConfig): { hosts: string[]; urls: s
 export function checkEnvironmentsApart(environments: Readonly<Record<string, StackConfig>>): void {
   const owner = new Map<string, string>();
   for (const [name, config] of Object.entries(environments)) {
+    // An operator profile serves no UI of its own.
+    if (config.mode === 'operator') continue;
     const { hosts, urls } = publicEndpoints(config);
     const claimed = [...new Set([...hosts, ...urls.map((u) => new URL(u).host)])];
     for (const host of claimed) {

@@ -13,7 +13,7 @@ import { pruneLabels } from './prune';
 import { check } from './validate';
 import { catalogWithRecordings, checkInhibitions, checkRuleConditions, RuleGroup, renderRuleFile, validateRuleGroups } from './alerting';
 import { checkDashboards } from './dashboards/validate';
-import { ruleGroups } from '../rules';
+import { ruleGroups, RuleContext } from '../rules';
 import { INHIBITIONS } from '../rules/inhibitions';
 import { INSTRUMENTED_SERVICES } from './catalog';
 import { dashboards } from '../dashboards';
@@ -25,6 +25,78 @@ import { BURN_RATE_PANEL, sloDashboard } from '../dashboards/slo-dashboard';
 export const SLO_DASHBOARD_FILE = 'slo-dashboard.json';
 import { checkSlos, Slo, sloCatalog, renderSloRuleFile, SLO_RULE_FILE } from './slo';
 import { checkQuery } from './promql';
+
+/** The namespaces whose pods are scraped and watched by the Kubernetes alerts: the stack's and `watchedNamespaces`. */
+export function watchedNamespaces(config: StackConfig, namespace: string): string[] {
+  return [...new Set([namespace, ...(config.watchedNamespaces ?? [])])];
+}
+
+/** What both modes generate from rules/, slos/ and dashboards/: checked rule groups, rule files and dashboards. */
+export interface AlertingSources {
+  readonly ruleGroups: readonly RuleGroup[];
+  readonly slos: readonly Slo[];
+  /** Rule files by name, as Prometheus reads them (`{ groups }`). */
+  readonly ruleFiles: Record<string, { groups: object[] }>;
+  /** Dashboard models by file name. */
+  readonly dashboardModels: Record<string, object>;
+  /** The catalog with the recorded series, for the dashboard checks. */
+  readonly catalog: ReturnType<typeof sloCatalog>;
+}
+
+export interface AlertingOptions {
+  /** The rules' context but the expected services (from StackConfig). */
+  readonly ruleContext: Omit<RuleContext, 'expectedServices'>;
+  /** Grafana's external URL, for the alerts' dashboard links. */
+  readonly grafanaUrl: string;
+  /** Labels added to every alert (render option). @default none */
+  readonly alertLabels?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The rule groups of rules/ and the SLOs of slos/ with this environment's overrides, checked, and rendered into
+ * rule files and dashboards: one function for the standalone stack and the operator resources, so both ship
+ * the same groups.
+ */
+export function alertingSources(config: StackConfig, options: AlertingOptions): AlertingSources {
+  const overrides = config.alerts ?? {};
+  const groups = ruleGroups({ expectedServices: config.expectedServices ?? INSTRUMENTED_SERVICES, ...options.ruleContext });
+  const known = groups.flatMap((g) => g.alerts.map((a) => a.name));
+  for (const name of Object.keys(overrides)) {
+    check(known.includes(name), 'StackConfig', 'alerts', name, `the name of an alert of rules/: ${known.join(', ')}`);
+  }
+  const ruleGroupsOf = groups.map((g) => g.mapAlerts((a) => (overrides[a.name] ? a.with('StackConfig', overrides[a.name]) : a)));
+  // Units first: a threshold in the wrong dimension cannot even be rendered meaningfully.
+  checkRuleConditions(ruleGroupsOf);
+  // Alertmanager's inhibitions name alerts and labels of these rules: a typo would mute nothing.
+  checkInhibitions(INHIBITIONS, ruleGroupsOf);
+  // SLOs: the declarations of slos/ with this environment's objectives, checked before rendering.
+  const sloOverrides = config.slos ?? {};
+  const declared = sloDeclarations();
+  for (const id of Object.keys(sloOverrides)) {
+    check(declared.some((s) => s.id === id), 'StackConfig', 'slos', id, `the id of an SLO of slos/: ${declared.map((s) => s.id).join(', ')}`);
+  }
+  const slos = declared.map((s) => (sloOverrides[s.id] ? s.with(sloOverrides[s.id]) : s));
+  checkSlos(slos, (s) => (sloOverrides[s.id] ? `StackConfig.slos.${s.id}` : `slos/${s.id}`));
+  const catalog = sloCatalog(slos, catalogWithRecordings(ruleGroupsOf).catalog);
+  const sloRuleFile = renderSloRuleFile(slos);
+  for (const rule of sloRuleFile.groups.flatMap((g) => (g as { rules: Array<{ expr: string; record?: string; alert?: string }> }).rules)) {
+    checkQuery(rule.expr, { context: `slos/: ${rule.record ? `recording rule ${rule.record}` : `alert ${rule.alert}`}`, catalog });
+  }
+  // Every alert links to the panel that shows it, found in the dashboards Grafana will serve.
+  const dashboardModels: Record<string, object> = { ...dashboards(ruleGroupsOf), [SLO_DASHBOARD_FILE]: sloDashboard(slos) };
+  const dashboardUrls = new Map([...alertPanelLinks(ruleGroupsOf, dashboardModels)].map(([name, link]) => [name, dashboardUrl(options.grafanaUrl, link)]));
+  const render = { dashboardUrls, alertLabels: options.alertLabels };
+  const ruleFiles: Record<string, { groups: object[] }> = Object.fromEntries(ruleGroupsOf.map((g) => [g.fileName, renderRuleFile(g, render)]));
+  // Each SLO alert opens the burn-rate panel of its own SLO.
+  const sloModel = dashboardModels[SLO_DASHBOARD_FILE] as { uid: string; panels: Array<{ id: number; title: string; targets?: Array<{ expr: string }> }> };
+  for (const s of slos) {
+    const panel = sloModel.panels.find((p) => p.title === BURN_RATE_PANEL && p.targets?.some((t) => t.expr.includes(`slo="${s.id}"`)));
+    check(panel !== undefined, `slos/${s.id}`, 'dashboard panel', BURN_RATE_PANEL, 'a burn-rate panel of this SLO on the SLO dashboard');
+    for (const a of s.alerts) dashboardUrls.set(a.name, dashboardUrl(options.grafanaUrl, { uid: sloModel.uid, panelId: panel!.id, byService: false }));
+  }
+  ruleFiles[SLO_RULE_FILE] = renderSloRuleFile(slos, render);
+  return { ruleGroups: ruleGroupsOf, slos, ruleFiles, dashboardModels, catalog };
+}
 
 /**
  * The whole monitoring stack. Each component is its own Chart, so it lands in its own file of dist/
@@ -47,6 +119,7 @@ export class MonitoringStack {
   /** Adds one chart per component to `app` (charts must be the App's children to get plain file names). */
   constructor(app: App, config: StackConfig = {}) {
     checkStackConfig(config);
+    check((config.mode ?? 'standalone') === 'standalone', 'StackConfig', 'mode', config.mode, "'standalone' here; an 'operator' profile is built by OperatorStack");
     const environment = config.environment ?? 'dev';
     check(/^[a-z][a-z0-9-]*$/.test(environment), 'StackConfig', 'environment', environment,
       'a lowercase name such as dev, staging or prod');
@@ -114,43 +187,11 @@ export class MonitoringStack {
       externalUrl: ingress.urls.alertmanager,
     });
 
-    const watched = [...new Set([namespace, ...(config.watchedNamespaces ?? [])])];
-    const overrides = config.alerts ?? {};
-    const groups = ruleGroups({ expectedServices: config.expectedServices ?? INSTRUMENTED_SERVICES, watchedNamespaces: watched });
-    const known = groups.flatMap((g) => g.alerts.map((a) => a.name));
-    for (const name of Object.keys(overrides)) {
-      check(known.includes(name), 'StackConfig', 'alerts', name, `the name of an alert of rules/: ${known.join(', ')}`);
-    }
-    this.ruleGroups = groups.map((g) => g.mapAlerts((a) => (overrides[a.name] ? a.with('StackConfig', overrides[a.name]) : a)));
-    // Units first: a threshold in the wrong dimension cannot even be rendered meaningfully.
-    checkRuleConditions(this.ruleGroups);
-    // Alertmanager's inhibitions name alerts and labels of these rules: a typo would mute nothing.
-    checkInhibitions(INHIBITIONS, this.ruleGroups);
-    // SLOs: the declarations of slos/ with this environment's objectives, checked before rendering.
-    const sloOverrides = config.slos ?? {};
-    const declared = sloDeclarations();
-    for (const id of Object.keys(sloOverrides)) {
-      check(declared.some((s) => s.id === id), 'StackConfig', 'slos', id, `the id of an SLO of slos/: ${declared.map((s) => s.id).join(', ')}`);
-    }
-    this.slos = declared.map((s) => (sloOverrides[s.id] ? s.with(sloOverrides[s.id]) : s));
-    checkSlos(this.slos, (s) => (sloOverrides[s.id] ? `StackConfig.slos.${s.id}` : `slos/${s.id}`));
-    const sloCatalogOf = sloCatalog(this.slos, catalogWithRecordings(this.ruleGroups).catalog);
-    const sloRuleFile = renderSloRuleFile(this.slos);
-    for (const rule of sloRuleFile.groups.flatMap((g) => (g as { rules: Array<{ expr: string; record?: string; alert?: string }> }).rules)) {
-      checkQuery(rule.expr, { context: `slos/: ${rule.record ? `recording rule ${rule.record}` : `alert ${rule.alert}`}`, catalog: sloCatalogOf });
-    }
-    // Every alert links to the panel that shows it, found in the dashboards Grafana will serve.
-    const dashboardModels = { ...dashboards(this.ruleGroups), [SLO_DASHBOARD_FILE]: sloDashboard(this.slos) };
-    const dashboardUrls = new Map([...alertPanelLinks(this.ruleGroups, dashboardModels)].map(([name, link]) => [name, dashboardUrl(ingress.urls.grafana, link)]));
-    const ruleFiles: Record<string, object> = Object.fromEntries(this.ruleGroups.map((g) => [g.fileName, renderRuleFile(g, { dashboardUrls })]));
-    // Each SLO alert opens the burn-rate panel of its own SLO.
-    const sloModel = dashboardModels[SLO_DASHBOARD_FILE] as { uid: string; panels: Array<{ id: number; title: string; targets?: Array<{ expr: string }> }> };
-    for (const s of this.slos) {
-      const panel = sloModel.panels.find((p) => p.title === BURN_RATE_PANEL && p.targets?.some((t) => t.expr.includes(`slo="${s.id}"`)));
-      check(panel !== undefined, `slos/${s.id}`, 'dashboard panel', BURN_RATE_PANEL, 'a burn-rate panel of this SLO on the SLO dashboard');
-      for (const a of s.alerts) dashboardUrls.set(a.name, dashboardUrl(ingress.urls.grafana, { uid: sloModel.uid, panelId: panel!.id, byService: false }));
-    }
-    ruleFiles[SLO_RULE_FILE] = renderSloRuleFile(this.slos, { dashboardUrls });
+    const watched = watchedNamespaces(config, namespace);
+    const alerting = alertingSources(config, { ruleContext: { watchedNamespaces: watched }, grafanaUrl: ingress.urls.grafana });
+    this.ruleGroups = alerting.ruleGroups;
+    this.slos = alerting.slos;
+    const { ruleFiles, dashboardModels, catalog: sloCatalogOf } = alerting;
 
     this.prometheus = new Prometheus(chart('prometheus'), 'prometheus', {
       namespace,

@@ -15,6 +15,7 @@ import { ruleGroups } from '../rules';
 import { slos } from '../slos';
 import { renderSloRunbooks } from './slo';
 import { MonitoringStack } from './stack';
+import { OperatorStack } from './operator-stack';
 import { folderLabel, isError } from './failure';
 import { ConfigError, check, checkDnsLabel } from './validate';
 import { toYaml } from './yaml';
@@ -82,16 +83,30 @@ export function renderManifests(app: App): Map<string, string> {
   return files;
 }
 
+/**
+ * The cdk8s app of an environment, the standalone stack or the operator resources as its `mode` says,
+ * with the files written beside the manifests: the dashboards as plain files, for importing by hand,
+ * and the operator's Helm values.
+ */
+export function environmentApp(config: StackConfig): { app: App; dashboards: Readonly<Record<string, unknown>>; extra: Map<string, string> } {
+  const app = new App({ outdir: 'dist', yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  if (config.mode === 'operator') {
+    const stack = new OperatorStack(app, config);
+    return { app, dashboards: stack.dashboards, extra: new Map(stack.files) };
+  }
+  return { app, dashboards: new MonitoringStack(app, config).grafana.dashboards, extra: new Map() };
+}
+
 /** One environment's files, relative to its folder, rendered in memory: no folder is touched. */
 function renderEnvironment(config: StackConfig): { files: Map<string, string>; kinds: Record<string, number> } {
-  const { app, stack } = buildApp(config, 'dist');
+  const { app, dashboards, extra } = environmentApp(config);
   const files = new Map([...renderManifests(app)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   const kinds = countKinds(app);
-  // The dashboards also as plain files, for importing by hand; in a subdirectory, which
-  // `kubectl apply -f dist` (not recursive) leaves alone.
-  for (const [file, model] of Object.entries(stack.grafana.dashboards)) {
+  // In subdirectories, which `kubectl apply -f dist` (not recursive) leaves alone.
+  for (const [file, model] of Object.entries(dashboards)) {
     files.set(`${DASHBOARDS_FOLDER}/${file}`, `${JSON.stringify(model, null, 2)}\n`);
   }
+  for (const [file, text] of extra) files.set(file, text);
   return { files, kinds };
 }
 

@@ -6,6 +6,38 @@ export interface RuleContext {
   readonly expectedServices: readonly string[];
   /** Namespaces whose pods the Kubernetes alerts look at; others (kube-system) never page. */
   readonly watchedNamespaces: readonly string[];
+  /**
+   * The job names of the stack's own targets, which the monitoring alerts filter on: the standalone stack's
+   * scrape jobs, or those of an existing prometheus-operator stack (kube-prometheus-stack's differ).
+   * @default STANDALONE_JOBS
+   */
+  readonly jobs?: MonitoringJobs;
+}
+
+/** The `job` label of each target the monitoring alerts watch. */
+export interface MonitoringJobs {
+  readonly prometheus: string;
+  readonly alertmanager: string;
+  readonly kubeStateMetrics: string;
+  readonly nodeExporter: string;
+  /** The job whose series carry cAdvisor's container metrics. */
+  readonly cadvisor: string;
+  readonly postgresExporter: string;
+}
+
+/** The standalone stack's scrape jobs (lib/components/prometheus-config.ts and the exporters' constructs). */
+export const STANDALONE_JOBS: MonitoringJobs = {
+  prometheus: 'prometheus',
+  alertmanager: 'alertmanager',
+  kubeStateMetrics: 'kube-state-metrics',
+  nodeExporter: 'node-exporter',
+  cadvisor: 'kubelet-cadvisor',
+  postgresExporter: 'postgres-exporter',
+};
+
+/** The context's jobs, the standalone stack's unless it names others. */
+export function jobsOf(ctx: RuleContext): MonitoringJobs {
+  return ctx.jobs ?? STANDALONE_JOBS;
 }
 
 /** dev's: the instrumented services in knowton-dev. Also what the runbooks quote. */

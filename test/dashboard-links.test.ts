@@ -6,13 +6,13 @@
  */
 import { parse } from 'yaml';
 import { ruleGroups } from '../rules';
-import { ENVIRONMENTS, publicEndpoints } from '../lib/config';
+import { ENVIRONMENTS, publicEndpoints, standaloneEnvironmentNames } from '../lib/config';
 import { dashboardModels } from '../lib/demo/dist';
 import { loadObjects, prometheusFiles, synthTo } from './helpers';
 
 interface Rule { alert?: string; expr: string; annotations?: Record<string, string> }
 
-const envs = Object.entries(ENVIRONMENTS).map(([name, config]) => {
+const envs = Object.entries(ENVIRONMENTS).filter(([name]) => standaloneEnvironmentNames().includes(name)).map(([name, config]) => {
   const dist = synthTo(config);
   const { rules } = prometheusFiles(loadObjects(dist));
   const alerts: Rule[] = Object.values(rules).flatMap((text) => parse(text).groups.flatMap((g: any) => g.rules)).filter((r: Rule) => r.alert);

@@ -13,14 +13,14 @@ import * as http from 'http';
 import * as path from 'path';
 import { AddressInfo } from 'net';
 import { parse } from 'yaml';
-import { ENVIRONMENTS } from '../lib/config';
+import { ENVIRONMENTS, standaloneEnvironmentNames } from '../lib/config';
 import { SECRET_KEYS, SLACK_CHANNEL_KEYS, slackChannelSecretKey } from '../lib/alertmanager';
 import { alertmanagerFiles, writeAlertmanagerFiles } from '../lib/demo/dist';
 import { MonitoringStack } from '../lib/stack';
 import { App } from 'cdk8s';
 import { findObject, freePort, K8sObject, run, Server, sleep, synthAllEnvironments, tempDir, waitFor } from './helpers';
 
-const names = Object.keys(ENVIRONMENTS);
+const names = standaloneEnvironmentNames();
 let objectsOf: Record<string, K8sObject[]> = {};
 
 beforeAll(() => {

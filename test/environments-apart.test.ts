@@ -5,12 +5,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { ENVIRONMENTS, StackConfig, allEnvironments, checkEnvironmentsApart, publicEndpoints } from '../lib/config';
+import { ENVIRONMENTS, StackConfig, allEnvironments, checkEnvironmentsApart, publicEndpoints, standaloneEnvironmentNames } from '../lib/config';
 import { ConfigError } from '../lib/validate';
 import { findObject, K8sObject, prometheusFiles, run, synthAllEnvironments, tempDir } from './helpers';
 import { alertmanagerFiles } from '../lib/demo/dist';
 
-const names = Object.keys(ENVIRONMENTS);
+const names = standaloneEnvironmentNames();
 let objectsOf: Record<string, K8sObject[]> = {};
 
 beforeAll(() => {

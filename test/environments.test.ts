@@ -9,11 +9,11 @@ import { parse } from 'yaml';
 import { MonitoringStack } from '../lib/stack';
 import { count } from '../lib/units';
 import { promtool, tempDir as ruleTempDir, writeRuleFiles, writeTestFiles } from './rule-tools';
-import { ENVIRONMENTS, allEnvironments } from '../lib/config';
+import { ENVIRONMENTS, allEnvironments, standaloneEnvironmentNames } from '../lib/config';
 import { synthesizeEnvironments } from '../lib/synth';
 import { alertmanagerConfigDir, findObject, K8sObject, kubernetesModel, loadObjects, prometheusFiles, promtoolCheckConfig, run, synthAllEnvironments, synthTo, tempDir } from './helpers';
 
-const names = Object.keys(ENVIRONMENTS);
+const names = standaloneEnvironmentNames();
 let objectsOf: Record<string, K8sObject[]> = {};
 
 beforeAll(() => {
@@ -21,7 +21,7 @@ beforeAll(() => {
 });
 
 test('dev, staging and prod exist, dev first (it is what dist/ itself holds)', () => {
-  expect(Object.keys(allEnvironments())).toEqual(['dev', 'staging', 'prod']);
+  expect(Object.keys(allEnvironments())).toEqual(['dev', 'staging', 'prod', 'operator']);
 });
 
 describe.each(names)('%s', (name) => {

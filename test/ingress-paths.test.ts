@@ -17,7 +17,7 @@ import * as path from 'path';
 import { AddressInfo } from 'net';
 import { environmentConfig } from '../lib/config';
 import { IngressPath, STRICT_PATH, matchIngressPath } from '../lib/components/ingress';
-import { ENVIRONMENTS } from '../lib/config';
+import { standaloneEnvironmentNames } from '../lib/config';
 import { Prometheus } from '../lib/components/prometheus';
 import { K8sObject, Server, findObject, freePort, loadObjects, synthTo, tempDir, waitFor } from './helpers';
 
@@ -276,7 +276,7 @@ describe('a path list that would route a lifecycle or admin endpoint fails synth
 });
 
 describe('ingress-nginx admits every path (strict-validate-path-type, on by default since 1.12)', () => {
-  test.each(Object.keys(ENVIRONMENTS))('%s: every Exact and Prefix path is letters, digits, /, _ and - only', (name) => {
+  test.each(standaloneEnvironmentNames())('%s: every Exact and Prefix path is letters, digits, /, _ and - only', (name) => {
     const objects = loadObjects(synthTo(environmentConfig(name)));
     const paths = objects.filter((o) => o.kind === 'Ingress').flatMap((i) => i.spec.rules[0].http.paths as IngressPath[]);
     expect(paths.length).toBeGreaterThan(40);

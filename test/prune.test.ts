@@ -5,12 +5,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { ENVIRONMENTS, environmentConfig } from '../lib/config';
+import { environmentConfig, standaloneEnvironmentNames } from '../lib/config';
 import { ENVIRONMENT_LABEL, PART_OF, PART_OF_LABEL, pruneAllowlist, pruneCommand, pruneSelector } from '../lib/prune';
 import { buildApp } from '../lib/synth';
 import { K8sObject } from './helpers';
 
-const names = Object.keys(ENVIRONMENTS);
+const names = standaloneEnvironmentNames();
 /** Each environment's objects, built in memory (what synth writes, without the disk). */
 const objectsOf: Record<string, K8sObject[]> = Object.fromEntries(names.map((name) => {
   const { app } = buildApp(environmentConfig(name), '/nonexistent');

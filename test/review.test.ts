@@ -155,6 +155,7 @@ test('an explicit ref, and nothing to report against the working tree\'s own com
     '### dev (`dist/`): no changes',
     '### staging (`dist/staging/`): no changes',
     '### prod (`dist/prod/`): no changes',
+    '### operator (`dist/operator/`): no changes',
   ]);
   // Against main's tip, prod's replica change shows up (reversed: the working tree lacks it).
   expect(reviewWorkingTree(repo, 'main')).toContain('- changed spec.replicas: `Deployment knowton-prod/grafana`');

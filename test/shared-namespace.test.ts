@@ -3,11 +3,11 @@
  * and Pod Security labels must leave the applications' traffic and rollouts alone, in every environment.
  * The flows are checked with a NetworkPolicy evaluator (test/netpol.ts) on the synthesized policies.
  */
-import { ENVIRONMENTS, StackConfig, environmentConfig } from '../lib/config';
+import { StackConfig, environmentConfig, standaloneEnvironmentNames } from '../lib/config';
 import { findObject, K8sObject, loadObjects, synthAllEnvironments, synthTo } from './helpers';
 import { Pod, allowed, selects, stackPods } from './netpol';
 
-const names = Object.keys(ENVIRONMENTS);
+const names = standaloneEnvironmentNames();
 let objectsOf: Record<string, K8sObject[]> = {};
 
 beforeAll(() => {

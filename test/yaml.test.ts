@@ -8,7 +8,7 @@ import * as path from 'path';
 import { stringify } from 'yaml';
 import { toYaml, YamlOptions, YamlVersion } from '../lib/yaml';
 import { allEnvironments } from '../lib/config';
-import { buildApp, renderManifests } from '../lib/synth';
+import { environmentApp, renderManifests } from '../lib/synth';
 import { listFiles, tempDir } from './helpers';
 
 // Calls to the package are recorded (the test below counts what lib/yaml.ts hands to it).
@@ -23,7 +23,8 @@ const pkg = (v: unknown, o: YamlOptions = {}): string =>
 describe('every file synth writes', () => {
   const docs: Array<[string, unknown, YamlOptions]> = [];
   for (const [env, config] of Object.entries(allEnvironments())) {
-    const { app } = buildApp(config, '/nonexistent');
+    const { app, extra } = environmentApp(config);
+    for (const [file, text] of extra) if (/\.ya?ml$/.test(file)) docs.push([`${env} ${file}`, require('yaml').parse(text), {}]);
     for (const chart of app.charts) {
       for (const obj of Object.values(chart.toJson()) as any[]) {
         // As cdk8s writes manifests.
@@ -48,9 +49,11 @@ describe('every file synth writes', () => {
 describe("synth's manifest files are cdk8s's own", () => {
   test.each(Object.keys(allEnvironments()))('%s: renderManifests writes what App.synth() writes, file for file', (env) => {
     const out = tempDir('knowton-yaml-');
-    const { app } = buildApp(allEnvironments()[env], out);
+    const { app } = environmentApp(allEnvironments()[env]);
+    // cdk8s's own writer, into a folder of the test's.
+    (app as unknown as { outdir: string }).outdir = out;
     app.synth();
-    const ours = renderManifests(buildApp(allEnvironments()[env], out).app);
+    const ours = renderManifests(environmentApp(allEnvironments()[env]).app);
     expect([...ours.keys()].sort()).toEqual(listFiles(out));
     for (const file of listFiles(out)) expect([file, ours.get(file)]).toEqual([file, fs.readFileSync(path.join(out, file), 'utf8')]);
   });
@@ -58,7 +61,7 @@ describe("synth's manifest files are cdk8s's own", () => {
   test('the package writes only single scalars and keys on synth\'s data, never a whole document', () => {
     const recorded = stringify as unknown as jest.Mock;
     recorded.mockClear();
-    for (const config of Object.values(allEnvironments())) renderManifests(buildApp(config, '/nonexistent').app);
+    for (const config of Object.values(allEnvironments())) renderManifests(environmentApp(config).app);
     // The recording works: a float is the package's to write.
     toYaml({ x: 0.123456789 });
     const calls = recorded.mock.calls.map((c) => c[0] as unknown);

@@ -7,6 +7,11 @@ export interface RenderOptions {
   readonly runbookBaseUrl?: string;
   /** `dashboard_url` annotation by alert name (see dashboard-links.ts). @default none */
   readonly dashboardUrls?: ReadonlyMap<string, string>;
+  /**
+   * Labels added to every alert, over those of its query: prometheus-operator's AlertmanagerConfig routes
+   * only alerts whose `namespace` is its own. @default none
+   */
+  readonly alertLabels?: Readonly<Record<string, string>>;
 }
 
 export function runbookUrl(alert: AlertRule, base = DEFAULT_RUNBOOK_BASE_URL): string {
@@ -35,7 +40,7 @@ export function renderRuleFile(group: RuleGroup, options: RenderOptions = {}): {
       alert: a.name,
       expr: a.expr,
       ...(a.for.isZero() ? {} : { for: a.for.toPromDuration() }),
-      labels: group.labelsOf(a),
+      labels: { ...group.labelsOf(a), ...options.alertLabels },
       annotations: annotationsOf(a, options),
     })),
   ];

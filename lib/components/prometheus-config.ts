@@ -61,36 +61,44 @@ export const CADVISOR_METRICS = [
 /** The job that scrapes KnowTon application pods; relabelling turns it into `knowton-<app>`. */
 export const APP_JOB = 'knowton-apps';
 
-function appPodJob(o: PrometheusConfigOptions): object {
+/**
+ * The app pod job's relabelling: keeps running pods annotated `prometheus.io/scrape: "true"` with an `app` label,
+ * and gives their series `job="knowton-<app>"`, `service`, `namespace` and `pod`. Shared with the operator's PodMonitor.
+ */
+export function appPodRelabelings(): Array<Record<string, unknown>> {
   const ann = (name: string) => `__meta_kubernetes_pod_annotation_prometheus_io_${name}`;
+  return [
+    { source_labels: [ann('scrape')], regex: 'true', action: 'keep' },
+    { source_labels: ['__meta_kubernetes_pod_phase'], regex: 'Running', action: 'keep' },
+    // The app label names the service; pods without one cannot be told apart in the dashboards.
+    { source_labels: ['__meta_kubernetes_pod_label_app'], regex: '.+', action: 'keep' },
+    { source_labels: [ann('scheme')], regex: '(https?)', target_label: '__scheme__' },
+    { source_labels: [ann('path')], regex: '(.+)', target_label: '__metrics_path__' },
+    // Address from the pod IP and the port annotation; IPv6 addresses need brackets.
+    {
+      source_labels: ['__meta_kubernetes_pod_ip', ann('port')],
+      regex: '([0-9.]+);([0-9]+)',
+      replacement: '$1:$2',
+      target_label: '__address__',
+    },
+    {
+      source_labels: ['__meta_kubernetes_pod_ip', ann('port')],
+      regex: '([0-9a-fA-F:]*:[0-9a-fA-F:]*);([0-9]+)',
+      replacement: '[$1]:$2',
+      target_label: '__address__',
+    },
+    { source_labels: ['__meta_kubernetes_pod_label_app'], replacement: 'knowton-$1', target_label: 'job' },
+    { source_labels: ['__meta_kubernetes_pod_label_app'], target_label: 'service' },
+    { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
+    { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
+  ];
+}
+
+function appPodJob(o: PrometheusConfigOptions): object {
   return {
     job_name: APP_JOB,
     kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [...o.appNamespaces] } }],
-    relabel_configs: [
-      { source_labels: [ann('scrape')], regex: 'true', action: 'keep' },
-      { source_labels: ['__meta_kubernetes_pod_phase'], regex: 'Running', action: 'keep' },
-      // The app label names the service; pods without one cannot be told apart in the dashboards.
-      { source_labels: ['__meta_kubernetes_pod_label_app'], regex: '.+', action: 'keep' },
-      { source_labels: [ann('scheme')], regex: '(https?)', target_label: '__scheme__' },
-      { source_labels: [ann('path')], regex: '(.+)', target_label: '__metrics_path__' },
-      // Address from the pod IP and the port annotation; IPv6 addresses need brackets.
-      {
-        source_labels: ['__meta_kubernetes_pod_ip', ann('port')],
-        regex: '([0-9.]+);([0-9]+)',
-        replacement: '$1:$2',
-        target_label: '__address__',
-      },
-      {
-        source_labels: ['__meta_kubernetes_pod_ip', ann('port')],
-        regex: '([0-9a-fA-F:]*:[0-9a-fA-F:]*);([0-9]+)',
-        replacement: '[$1]:$2',
-        target_label: '__address__',
-      },
-      { source_labels: ['__meta_kubernetes_pod_label_app'], replacement: 'knowton-$1', target_label: 'job' },
-      { source_labels: ['__meta_kubernetes_pod_label_app'], target_label: 'service' },
-      { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
-      { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
-    ],
+    relabel_configs: appPodRelabelings(),
   };
 }
 

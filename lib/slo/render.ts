@@ -71,7 +71,7 @@ export function sloRules(slo: Slo, options: RenderOptions = {}): object[] {
     ...LONG_WINDOWS.map((w) => ({ record: SLO_SERIES.eventRate(w), expr: slo.sli.eventRate(w), labels: labels() })),
     { record: SLO_SERIES.objective, expr: `vector(${num(slo.target)})`, labels: labels() },
     { record: SLO_SERIES.budgetRemaining, expr: `1 - ${selector(SLO_SERIES.errorRatio(slo.window), slo)} / ${num(slo.budget)}`, labels: labels() },
-    ...slo.alerts.map((a) => ({ alert: a.name, expr: alertExpr(slo, a), labels: sloAlertLabels(slo, a), annotations: sloAlertAnnotations(slo, a, options) })),
+    ...slo.alerts.map((a) => ({ alert: a.name, expr: alertExpr(slo, a), labels: { ...sloAlertLabels(slo, a), ...options.alertLabels }, annotations: sloAlertAnnotations(slo, a, options) })),
   ];
 }
 
