@@ -23,11 +23,18 @@ function promtool(dir: string, args: string[]): Promise<{ status: number | null;
   });
 }
 
-/** Writes the rule file of `ruleSlos` and the tests generated for `testSlos` into a new directory. */
+/** The rule file of one SLO's rules alone (see the test that they are the same rules as in the whole file). */
+const ruleFileOf = (slo: Slo): string => `slo-${slo.id}.rules.yml`;
+
+/**
+ * Writes the rule file of `ruleSlos`, one of each SLO's rules alone, and the tests generated for
+ * `testSlos` (each loading its SLO's file) into a new directory.
+ */
 function writeFiles(ruleSlos: readonly Slo[], testSlos: readonly Slo[], edit: (text: string) => string = (t) => t): { dir: string; tests: string[] } {
   const dir = tempDir('knowton-slo-');
   fs.writeFileSync(path.join(dir, SLO_RULE_FILE), stringify(renderSloRuleFile(ruleSlos), { lineWidth: 0 }));
-  const tests = generateSloTests(testSlos).map((t) => {
+  for (const s of ruleSlos) fs.writeFileSync(path.join(dir, ruleFileOf(s)), stringify(renderSloRuleFile([s]), { lineWidth: 0 }));
+  const tests = generateSloTests(testSlos, ruleFileOf).map((t) => {
     fs.writeFileSync(path.join(dir, t.fileName), edit(stringify(t.content, { lineWidth: 0 })));
     return t.fileName;
   });
@@ -169,6 +176,19 @@ describe('the generated promtool tests, with the real promtool', () => {
     const r = await promtool(dir, ['check', 'rules', SLO_RULE_FILE]);
     expect(r.output).toContain('SUCCESS: 72 rules found');
     expect(r.status).toBe(0);
+  });
+
+  test("an SLO's rules alone are its rules in the whole file, and read or write no other SLO's series", () => {
+    type Rule = { record?: string; alert?: string; expr: string; labels: Record<string, string> };
+    const rulesOf = (slos: readonly Slo[]) => (renderSloRuleFile(slos).groups[0] as { rules: Rule[] }).rules;
+    expect(all.flatMap((s) => rulesOf([s]))).toEqual(rulesOf(all));
+    for (const s of all) {
+      for (const r of rulesOf([s])) {
+        // What a rule writes carries its SLO's label; what it reads of the recorded series selects it.
+        expect([r.record ?? r.alert, r.labels.slo]).toEqual([r.record ?? r.alert, s.id]);
+        for (const m of r.expr.matchAll(/slo:[a-z_:0-9]+(\{[^}]*\})?/g)) expect([r.record ?? r.alert, m[1]]).toEqual([r.record ?? r.alert, `{slo="${s.id}"}`]);
+      }
+    }
   });
 
   test('every SLO and tier: fires just above its burn rate within the detection time, silent below, no page at burn rate 1, on a spike or on a handful of requests', async () => {
