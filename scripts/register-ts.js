@@ -39,7 +39,9 @@ function transpile(source, filename) {
 
 function compiled(filename) {
   const source = fs.readFileSync(filename, 'utf8');
-  const key = crypto.createHash('sha256').update(salt).update('\0').update(filename).update('\0').update(source).digest('hex');
+  // The path from the project's root, not the absolute one: the output does not depend on the
+  // folder, and a copy of the project elsewhere (the synth-safety tests make many) shares the cache.
+  const key = crypto.createHash('sha256').update(salt).update('\0').update(path.relative(root, filename)).update('\0').update(source).digest('hex');
   const cached = path.join(cacheDir, `${key}.js`);
   try {
     return fs.readFileSync(cached, 'utf8');

@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { AlertRule, catalogWithRecordings, generatePromtoolTests, renderRuleFile, renderRunbooks, RuleGroup, validateRuleGroups } from '../lib/alerting';
 import { checkQuery } from '../lib/promql';
 import { Duration } from '../lib/units';
 import { ruleGroups } from '../rules';
-import { FIFTEEN_SECONDS, promtool, tempDir, writeRuleFiles, writeTestFiles } from './rule-tools';
+import { FIFTEEN_SECONDS, promtool, promtoolTestEach, tempDir, writeRuleFiles, writeTestFiles } from './rule-tools';
 
 const groups = ruleGroups();
 const alerts = new Map<string, { alert: AlertRule; group: RuleGroup }>(groups.flatMap((g) => g.alerts.map((a) => [a.name, { alert: a, group: g }] as const)));
@@ -171,16 +171,36 @@ describe('with the real promtool', () => {
     expect(gone[0].values).toMatch(/^1x\d+ _x\d+$/);
   });
 
-  test('promtool test rules: each alert fires just above its threshold after `for`, not below, not before', () => {
-    const r = promtool(dir, 'test', 'rules', ...testFiles);
-    expect(r.output).not.toContain('FAILED');
-    expect(r.status).toBe(0);
+  test('promtool test rules: each alert fires just above its threshold after `for`, not below, not before', async () => {
+    expect(await promtoolTestEach(testFiles.map((file) => ({ dir, file })))).toEqual([]);
   });
 
-  test('the tests also pass at a 1m evaluation interval', () => {
+  test('the tests also pass at a 1m evaluation interval', async () => {
     const other = tempDir();
     writeRuleFiles(other, groups);
     const files = writeTestFiles(other, groups, Duration.minutes(1));
-    expect(promtool(other, 'test', 'rules', ...files).status).toBe(0);
+    expect(await promtoolTestEach(files.map((file) => ({ dir: other, file })))).toEqual([]);
+  });
+
+  test("a group's tests load its own rule file and those whose recorded series it reads, and pass with them alone", async () => {
+    const byName = (n: string) => groups.find((g) => g.name === n)!;
+    // HighErrorRate reads service:http_requests_errors:ratio_rate5m, which service-health records.
+    const recorder = new RuleGroup({ name: 'recorder', category: 'service-health', recordings: byName('service-health').recordings, alerts: [] });
+    const reader = new RuleGroup({ name: 'reader', category: 'service-health', alerts: [alerts.get('HighErrorRate')!.alert] });
+    const some = [recorder, byName('resources'), reader];
+    const files = generatePromtoolTests(some, { evaluationInterval: FIFTEEN_SECONDS }) as Array<{ fileName: string; content: any }>;
+    expect(files.map((f) => [f.fileName, f.content.rule_files])).toEqual([
+      ['recorder.test.yml', ['recorder.rules.yml']],
+      ['resources.test.yml', ['resources.rules.yml']],
+      ['reader.test.yml', ['recorder.rules.yml', 'reader.rules.yml']],
+    ]);
+    const other = tempDir();
+    writeRuleFiles(other, some);
+    writeTestFiles(other, some);
+    expect(await promtoolTestEach([{ dir: other, file: 'reader.test.yml' }])).toEqual([]);
+    // Without the recording's file the reader's alert never fires: the file is needed, not extra.
+    const test = parse(fs.readFileSync(path.join(other, 'reader.test.yml'), 'utf8'));
+    fs.writeFileSync(path.join(other, 'reader-alone.test.yml'), stringify({ ...test, rule_files: ['reader.rules.yml'] }));
+    expect(await promtoolTestEach([{ dir: other, file: 'reader-alone.test.yml' }])).toEqual([expect.stringMatching(/FAILED[\s\S]*HighErrorRate/)]);
   });
 });

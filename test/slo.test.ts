@@ -4,7 +4,7 @@ import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { environmentConfig } from '../lib/config';
 import { http } from '../lib/catalog';
-import { badEvents, BURN_TIERS, checkSlos, generateSloTests, leMatcher, renderSloRuleFile, Slo, SLO_INHIBIT_RULES, SLO_RULE_FILE, slowerThan } from '../lib/slo';
+import { badEvents, BURN_TIERS, checkSlos, generateSloTests, leMatcher, renderSloRuleFile, Slo, SloAlert, SLO_INHIBIT_RULES, SLO_RULE_FILE, slowerThan } from '../lib/slo';
 import { Duration, percent, seconds } from '../lib/units';
 import { slos } from '../slos';
 import { findObject, loadObjects, prometheusFiles, synthTo, tempDir } from './helpers';
@@ -23,11 +23,41 @@ function promtool(dir: string, args: string[]): Promise<{ status: number | null;
   });
 }
 
-/** Writes the rule file of `ruleSlos` and the tests generated for `testSlos` into a new directory. */
+type Rule = { record?: string; alert?: string; expr: string; labels: Record<string, string> };
+const rulesOf = (slos: readonly Slo[]): Rule[] => (renderSloRuleFile(slos).groups[0] as { rules: Rule[] }).rules;
+const recordedIn = (expr: string): string[] => [...expr.matchAll(/slo:[a-z_:0-9]+/g)].map((m) => m[0]);
+
+/**
+ * The rules of `slo` that `alerts` read: those alerts, and the recordings they read, directly or
+ * through other recordings, in the order of the SLO's rules. (A test checks that an SLO's rules
+ * read and write only its own series, so no other SLO's rule can change these alerts.)
+ */
+function rulesFor(slo: Slo, alerts: readonly string[]): Rule[] {
+  const rules = rulesOf([slo]);
+  const needed = new Set<string>(alerts);
+  for (let more = true; more;) {
+    more = false;
+    for (const r of rules.filter((x) => needed.has(x.record ?? x.alert!))) {
+      for (const m of recordedIn(r.expr)) if (!needed.has(m)) (needed.add(m), (more = true));
+    }
+  }
+  return rules.filter((r) => needed.has(r.record ?? r.alert!));
+}
+
+/**
+ * Writes the rule file of `ruleSlos` and the tests generated for `testSlos` into a new directory;
+ * each test file loads a file of the rules of `ruleSlos` its alerts read (rulesFor).
+ */
 function writeFiles(ruleSlos: readonly Slo[], testSlos: readonly Slo[], edit: (text: string) => string = (t) => t): { dir: string; tests: string[] } {
   const dir = tempDir('knowton-slo-');
   fs.writeFileSync(path.join(dir, SLO_RULE_FILE), stringify(renderSloRuleFile(ruleSlos), { lineWidth: 0 }));
-  const tests = generateSloTests(testSlos).map((t) => {
+  const ruleFileFor = (slo: Slo, alerts: readonly SloAlert[]): string => {
+    const file = `slo-${slo.id}-${alerts.map((a) => a.tier.long.toPromDuration()).join('-')}.rules.yml`;
+    const rules = rulesFor(ruleSlos.find((s) => s.id === slo.id)!, alerts.map((a) => a.name));
+    fs.writeFileSync(path.join(dir, file), stringify({ groups: [{ ...renderSloRuleFile([]).groups[0], rules }] }, { lineWidth: 0 }));
+    return file;
+  };
+  const tests = generateSloTests(testSlos, ruleFileFor).map((t) => {
     fs.writeFileSync(path.join(dir, t.fileName), edit(stringify(t.content, { lineWidth: 0 })));
     return t.fileName;
   });
@@ -169,6 +199,22 @@ describe('the generated promtool tests, with the real promtool', () => {
     const r = await promtool(dir, ['check', 'rules', SLO_RULE_FILE]);
     expect(r.output).toContain('SUCCESS: 72 rules found');
     expect(r.status).toBe(0);
+  });
+
+  test("an SLO's rules alone are its rules in the whole file, and read or write no other SLO's series; an alert's tests load what it reads", () => {
+    expect(all.flatMap((s) => rulesOf([s]))).toEqual(rulesOf(all));
+    // The page tier reads its two windows' error ratios and its long window's event rate, all recorded.
+    expect(rulesFor(all[0], ['BackendAvailabilityBurnRate1h']).map((r) => r.record ?? r.alert)).toEqual([
+      'slo:sli_error:ratio_rate5m', 'slo:sli_error:ratio_rate1h', 'slo:sli_events:rate1h', 'BackendAvailabilityBurnRate1h',
+    ]);
+    expect(rulesFor(all[0], ['slo:error_budget:remaining_ratio']).map((r) => r.record)).toEqual(['slo:sli_error:ratio_rate30d', 'slo:error_budget:remaining_ratio']);
+    for (const s of all) {
+      for (const r of rulesOf([s])) {
+        // What a rule writes carries its SLO's label; what it reads of the recorded series selects it.
+        expect([r.record ?? r.alert, r.labels.slo]).toEqual([r.record ?? r.alert, s.id]);
+        for (const m of r.expr.matchAll(/slo:[a-z_:0-9]+(\{[^}]*\})?/g)) expect([r.record ?? r.alert, m[1]]).toEqual([r.record ?? r.alert, `{slo="${s.id}"}`]);
+      }
+    }
   });
 
   test('every SLO and tier: fires just above its burn rate within the detection time, silent below, no page at burn rate 1, on a spike or on a handful of requests', async () => {

@@ -159,8 +159,32 @@ function alertTest(alert: AlertRule, group: RuleGroup, window: Duration, options
 }
 
 /**
- * promtool test files, one per group, with one test per alert (see alertTest). Every file loads
- * every group's rule file, since an alert may read another group's recorded series.
+ * The rule files a group's tests load: its own, and those of the groups whose recorded series its
+ * rules read, directly or through other recordings. promtool evaluates every loaded rule at every
+ * step, so files the group does not read would only cost time: no rule of theirs can change the
+ * group's alerts (an alert reads only the series its query names).
+ */
+function ruleFilesOf(group: RuleGroup, groups: readonly RuleGroup[], catalog: Catalog): string[] {
+  const recordedIn = new Map<string, RuleGroup>();
+  for (const g of groups) for (const r of g.recordings) recordedIn.set(r.record, g);
+  const needed = new Set<RuleGroup>([group]);
+  const pending = [group];
+  for (let g = pending.pop(); g; g = pending.pop()) {
+    const exprs = [...g.alerts.map((a) => a.expr), ...g.recordings.map((r) => r.source.expr)];
+    for (const metric of exprs.flatMap((e) => analyze(e, catalog).metrics)) {
+      const source = recordedIn.get(metric);
+      if (source && !needed.has(source)) {
+        needed.add(source);
+        pending.push(source);
+      }
+    }
+  }
+  return groups.filter((g) => needed.has(g)).map((g) => g.fileName);
+}
+
+/**
+ * promtool test files, one per group, with one test per alert (see alertTest). Each file loads the
+ * group's rule file and those of the groups whose recorded series it reads (ruleFilesOf).
  */
 export function generatePromtoolTests(groups: readonly RuleGroup[], options: TestOptions): PromtoolTestFile[] {
   const { catalog } = catalogWithRecordings(groups, options.catalog ?? CATALOG);
@@ -174,7 +198,7 @@ export function generatePromtoolTests(groups: readonly RuleGroup[], options: Tes
   return groups.map((g) => ({
     fileName: `${g.name}.test.yml`,
     content: {
-      rule_files: groups.map((x) => x.fileName),
+      rule_files: ruleFilesOf(g, groups, catalog),
       evaluation_interval: options.evaluationInterval.toPromDuration(),
       tests: g.alerts.map((a) => alertTest(a, g, longestWindow(a.expr), options)),
     },
