@@ -1,6 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { checkStackConfig, StackConfig } from './config';
-import { Alertmanager } from './components/alertmanager';
+import { Alertmanager, ALERTMANAGER_DEFAULTS } from './components/alertmanager';
 import { Grafana } from './components/grafana';
 import { MonitoringIngress } from './components/ingress';
 import { KubeStateMetrics } from './components/kube-state-metrics';
@@ -13,7 +13,7 @@ import { pruneLabels } from './prune';
 import { check } from './validate';
 import { catalogWithRecordings, checkInhibitions, checkRuleConditions, RuleGroup, renderRuleFile, validateRuleGroups } from './alerting';
 import { checkDashboards } from './dashboards/validate';
-import { ruleGroups } from '../rules';
+import { ruleGroups, RuleContext } from '../rules';
 import { INHIBITIONS } from '../rules/inhibitions';
 import { INSTRUMENTED_SERVICES } from './catalog';
 import { dashboards } from '../dashboards';
@@ -116,7 +116,7 @@ export class MonitoringStack {
 
     const watched = [...new Set([namespace, ...(config.watchedNamespaces ?? [])])];
     const overrides = config.alerts ?? {};
-    const groups = ruleGroups({ expectedServices: config.expectedServices ?? INSTRUMENTED_SERVICES, watchedNamespaces: watched });
+    const groups = ruleGroups(ruleContextOf({ ...config, namespace }));
     const known = groups.flatMap((g) => g.alerts.map((a) => a.name));
     for (const name of Object.keys(overrides)) {
       check(known.includes(name), 'StackConfig', 'alerts', name, `the name of an alert of rules/: ${known.join(', ')}`);
@@ -280,4 +280,15 @@ export class MonitoringStack {
       flows,
     });
   }
+}
+
+/** What an environment's rules depend on: its services and namespaces, remote write, the Alertmanager cluster. */
+export function ruleContextOf(config: StackConfig): RuleContext {
+  const namespace = config.namespace ?? 'knowton-dev';
+  return {
+    expectedServices: config.expectedServices ?? INSTRUMENTED_SERVICES,
+    watchedNamespaces: [...new Set([namespace, ...(config.watchedNamespaces ?? [])])],
+    remoteWrite: (config.prometheus?.remoteWrite ?? []).length > 0,
+    alertmanagerReplicas: config.alertmanager?.replicas ?? ALERTMANAGER_DEFAULTS.replicas,
+  };
 }

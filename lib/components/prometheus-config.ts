@@ -112,6 +112,26 @@ function cadvisorJob(o: PrometheusConfigOptions): object {
   };
 }
 
+/** The kubelet's own /metrics: only the volume stats, of volume claims in the watched namespaces. */
+export const KUBELET_METRICS = ['kubelet_volume_stats_available_bytes', 'kubelet_volume_stats_capacity_bytes'];
+
+function kubeletJob(o: PrometheusConfigOptions): object {
+  return {
+    job_name: 'kubelet',
+    scheme: 'https',
+    metrics_path: '/metrics',
+    kubernetes_sd_configs: [{ role: 'node' }],
+    authorization: { credentials_file: `${SA_DIR}/token` },
+    tls_config: { ca_file: `${SA_DIR}/ca.crt`, insecure_skip_verify: o.kubeletInsecureSkipVerify },
+    relabel_configs: [{ source_labels: ['__meta_kubernetes_node_name'], target_label: 'node' }],
+    // The kubelet exposes thousands of its own series (request latencies, runtime operations): none is read.
+    metric_relabel_configs: [
+      { source_labels: ['__name__'], regex: KUBELET_METRICS.join('|'), action: 'keep' },
+      { source_labels: ['namespace'], regex: [...o.appNamespaces].join('|'), action: 'keep' },
+    ],
+  };
+}
+
 function serviceJob(t: ServiceScrapeTarget): object {
   return {
     job_name: t.jobName,
@@ -151,6 +171,7 @@ export function renderPrometheusConfig(o: PrometheusConfigOptions): Record<strin
     { job_name: 'prometheus', static_configs: [{ targets: ['localhost:9090'] }] },
     appPodJob(o),
     cadvisorJob(o),
+    kubeletJob(o),
     ...o.serviceTargets.map(serviceJob),
   ];
   return config;
