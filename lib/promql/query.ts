@@ -502,7 +502,7 @@ export function distinctValues<L extends string>(
 /**
  * The free share of a volume (available / capacity), only for volumes whose free bytes, extrapolated
  * linearly from the last `trend`, run out within `horizon` (`predict_linear(...) < 0`): the upstream
- * mixin's "filling up". The test fixture empties the volume at a steady pace, in half the horizon.
+ * mixin's "filling up". The test fixture empties half the volume per horizon, at a steady pace.
  */
 export function fillingUp<L extends string>(
   available: Metric<L, 'bytes', 'gauge'>,
@@ -517,11 +517,13 @@ export function fillingUp<L extends string>(
   const desc = `the free share of a volume (${available.name} / ${capacity.name}) whose trend over ${options.trend.toHuman()} fills it within ${options.horizon.toHuman()}`;
   return new Query(expr, Units.RATIO, desc, (value) => {
     const size = 100 * 2 ** 30;
+    // One pace whatever the value (a series has one slope across the test's phases): half the volume
+    // per horizon, so anything under half full is predicted to run out within it.
     const a = exampleLabels(available, availableMatchers);
     const c = exampleLabels(capacity, capacityMatchers);
     return {
       series: [
-        { labels: a, kind: 'gauge', level: value * size, slope: -(value * size) / (options.horizon.toSeconds() / 2) },
+        { labels: a, kind: 'gauge', level: value * size, slope: -size / 2 / options.horizon.toSeconds() },
         { labels: c, kind: 'gauge', level: size },
       ],
       labels: withoutName(a),
