@@ -226,6 +226,7 @@ export class MonitoringStack {
         }]
         : []),
       { from: grafana, to: prometheus, ports: web.prometheus, why: 'Grafana queries Prometheus' },
+      { from: prometheus, to: prometheus, ports: web.prometheus, why: 'every Prometheus replica scrapes every replica, so an alert names the broken one' },
       { from: grafana, to: alertmanager, ports: web.alertmanager, why: 'Grafana shows alerts and silences' },
       { from: prometheus, to: alertmanager, ports: web.alertmanager, why: 'Prometheus sends alerts and scrapes Alertmanager' },
       {

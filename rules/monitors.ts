@@ -35,8 +35,8 @@ const ALERTS: readonly AlertRule[] = [
     component: 'prometheus',
     when: gauge(prometheus.configReloadSuccessful, { over: { fn: 'min_over_time', window: Duration.minutes(5) } }).equals(count(0)),
     for: Duration.minutes(10),
-    summary: 'Prometheus failed to reload its configuration',
-    description: 'The last configuration reload of {{ $labels.instance }} failed (value {{ value }}); it keeps running the previous configuration.',
+    summary: 'Prometheus {{ $labels.pod }} failed to reload its configuration',
+    description: 'The last configuration reload of Prometheus {{ $labels.pod }} failed (value {{ value }}); it keeps running the previous configuration.',
     firstChecks: [
       '`kubectl -n knowton-dev logs prometheus-0 | grep -i reload` gives the error.',
       'Run `promtool check config` on the ConfigMap content; revert the last change to it.',
@@ -46,9 +46,9 @@ const ALERTS: readonly AlertRule[] = [
     name: 'PrometheusRuleEvaluationFailures',
     severity: 'warning',
     component: 'prometheus',
-    when: increase(prometheus.ruleEvaluationFailures, { window: Duration.minutes(5), aggregate: 'sum', by: ['rule_group'] }).above(count(0)),
+    when: increase(prometheus.ruleEvaluationFailures, { window: Duration.minutes(5), aggregate: 'sum', by: ['pod', 'rule_group'] }).above(count(0)),
     for: Duration.minutes(5),
-    summary: 'Prometheus fails to evaluate rules of {{ $labels.rule_group }}',
+    summary: 'Prometheus {{ $labels.pod }} fails to evaluate rules of {{ $labels.rule_group }}',
     description: '{{ value }} evaluations of rule group {{ $labels.rule_group }} failed in the last 5 minutes: its alerts may not fire.',
     firstChecks: [
       'Prometheus UI, Status → Rules: the failing rule and its error.',
@@ -65,8 +65,8 @@ const ALERTS: readonly AlertRule[] = [
       .describedAs('the most Alertmanagers Prometheus knew over 5 minutes')
       .below(count(1)),
     for: Duration.minutes(10),
-    summary: 'Prometheus {{ $labels.instance }} knows no Alertmanager',
-    description: 'Prometheus {{ $labels.instance }} has known {{ value }} Alertmanagers over the last 5 minutes: every alert it fires is lost.',
+    summary: 'Prometheus {{ $labels.pod }} knows no Alertmanager',
+    description: 'Prometheus {{ $labels.pod }} has known {{ value }} Alertmanagers over the last 5 minutes: every alert it fires is lost.',
     firstChecks: [
       'The alerting section of prometheus.yml: does it list alertmanager-service:9093?',
       'Does the Alertmanager Service resolve and have endpoints? `kubectl -n knowton-dev get endpoints alertmanager-service`.',
@@ -76,9 +76,9 @@ const ALERTS: readonly AlertRule[] = [
     name: 'PrometheusMissingRuleEvaluations',
     severity: 'warning',
     component: 'prometheus',
-    when: increase(prometheus.ruleGroupIterationsMissed, { window: Duration.minutes(5), aggregate: 'sum', by: ['rule_group'] }).above(count(0)),
+    when: increase(prometheus.ruleGroupIterationsMissed, { window: Duration.minutes(5), aggregate: 'sum', by: ['pod', 'rule_group'] }).above(count(0)),
     for: Duration.minutes(15),
-    summary: 'Prometheus skips evaluations of {{ $labels.rule_group }}',
+    summary: 'Prometheus {{ $labels.pod }} skips evaluations of {{ $labels.rule_group }}',
     description: 'Rule group {{ $labels.rule_group }} missed {{ value }} evaluations in the last 5 minutes: one evaluation takes longer than its interval, so its alerts fire late.',
     firstChecks: [
       'Prometheus UI, Status → Rules: the evaluation time of the group against its interval.',
@@ -91,10 +91,10 @@ const ALERTS: readonly AlertRule[] = [
     severity: 'warning',
     component: 'prometheus',
     // Prometheus retries a failed compaction every minute, so an hour's window sees a lasting failure.
-    when: increase(prometheus.compactionsFailed, { window: Duration.hours(1), aggregate: 'sum', by: ['instance'] }).above(count(0)),
+    when: increase(prometheus.compactionsFailed, { window: Duration.hours(1), aggregate: 'sum', by: ['pod'] }).above(count(0)),
     for: Duration.minutes(0),
-    summary: 'Prometheus {{ $labels.instance }} fails to compact its TSDB',
-    description: '{{ value }} TSDB compactions of {{ $labels.instance }} failed in the last hour: the head block grows and the disk fills.',
+    summary: 'Prometheus {{ $labels.pod }} fails to compact its TSDB',
+    description: '{{ value }} TSDB compactions of {{ $labels.pod }} failed in the last hour: the head block grows and the disk fills.',
     firstChecks: [
       '`kubectl -n knowton-dev logs prometheus-0 | grep -i compact` gives the error.',
       'Is the volume full or read-only? `kubectl -n knowton-dev exec prometheus-0 -- df -h /prometheus`.',
@@ -105,10 +105,10 @@ const ALERTS: readonly AlertRule[] = [
     severity: 'warning',
     component: 'prometheus',
     // WAL truncation follows each head compaction (every 2 hours): 3 hours see one.
-    when: increase(prometheus.walTruncationsFailed, { window: Duration.hours(3), aggregate: 'sum', by: ['instance'] }).above(count(0)),
+    when: increase(prometheus.walTruncationsFailed, { window: Duration.hours(3), aggregate: 'sum', by: ['pod'] }).above(count(0)),
     for: Duration.minutes(0),
-    summary: 'Prometheus {{ $labels.instance }} fails to truncate its write-ahead log',
-    description: '{{ value }} WAL truncations of {{ $labels.instance }} failed in the last 3 hours: the WAL grows and a restart replays more of it.',
+    summary: 'Prometheus {{ $labels.pod }} fails to truncate its write-ahead log',
+    description: '{{ value }} WAL truncations of {{ $labels.pod }} failed in the last 3 hours: the WAL grows and a restart replays more of it.',
     firstChecks: [
       '`kubectl -n knowton-dev logs prometheus-0 | grep -i wal` gives the error.',
       'Disk full or corrupt segment: free space, or move the corrupt segment away and restart.',
@@ -119,11 +119,11 @@ const ALERTS: readonly AlertRule[] = [
     severity: 'critical',
     component: 'prometheus',
     when: ratio(
-      rate(prometheus.notificationErrors, { window: Duration.minutes(5), by: ['alertmanager'] }),
-      rate(prometheus.notificationsSent, { window: Duration.minutes(5), by: ['alertmanager'] }),
+      rate(prometheus.notificationErrors, { window: Duration.minutes(5), by: ['pod', 'alertmanager'] }),
+      rate(prometheus.notificationsSent, { window: Duration.minutes(5), by: ['pod', 'alertmanager'] }),
     ).above(percent(1)),
     for: Duration.minutes(15),
-    summary: 'Prometheus cannot send alerts to {{ $labels.alertmanager }}',
+    summary: 'Prometheus {{ $labels.pod }} cannot send alerts to {{ $labels.alertmanager }}',
     description: '{{ value }} of the alerts sent to Alertmanager {{ $labels.alertmanager }} failed (threshold {{ threshold }}): alerts are being lost.',
     firstChecks: [
       'Is Alertmanager up (AlertmanagerDown)? `kubectl -n knowton-dev get pods -l app=alertmanager`.',
@@ -198,11 +198,11 @@ function remoteWriteAlerts(): AlertRule[] {
       component: 'prometheus',
       // samples_total counts every attempt (2.42 measured: a receiver answering 400 raises both alike), so the ratio stays within 0-100%.
       when: ratio(
-        rate(prometheus.remoteSamplesFailed, { window: Duration.minutes(5), by: ['instance', ...queue] }),
-        rate(prometheus.remoteSamples, { window: Duration.minutes(5), by: ['instance', ...queue] }),
+        rate(prometheus.remoteSamplesFailed, { window: Duration.minutes(5), by: ['pod', ...queue] }),
+        rate(prometheus.remoteSamples, { window: Duration.minutes(5), by: ['pod', ...queue] }),
       ).above(percent(1)),
       for: Duration.minutes(15),
-      summary: 'Prometheus {{ $labels.instance }} loses samples remote-written to {{ $labels.remote_name }}',
+      summary: 'Prometheus {{ $labels.pod }} loses samples remote-written to {{ $labels.remote_name }}',
       description: '{{ value }} of the samples sent to {{ $labels.url }} were refused for good (threshold {{ threshold }}): they are missing from long-term storage.',
       firstChecks: [
         '`kubectl -n knowton-dev logs prometheus-0 | grep -i remote` gives the receiver\'s answer (400: bad samples, 401/403: credentials).',
@@ -222,7 +222,7 @@ function remoteWriteAlerts(): AlertRule[] {
         { ignoring: queue },
       ).describedAs('how far the newest sample sent by a remote write queue lags the newest sample Prometheus took in').above(seconds(120)),
       for: Duration.minutes(15),
-      summary: 'Remote write of Prometheus {{ $labels.instance }} to {{ $labels.remote_name }} falls behind',
+      summary: 'Remote write of Prometheus {{ $labels.pod }} to {{ $labels.remote_name }} falls behind',
       description: 'The newest sample sent to {{ $labels.url }} is {{ value }} older than the newest one taken in (threshold {{ threshold }}): long-term storage lags, and samples older than the WAL keeps are lost.',
       firstChecks: [
         '`kubectl -n knowton-dev logs prometheus-0 | grep -i remote`: "Failed to send batch, retrying" means the receiver is down or slow.',

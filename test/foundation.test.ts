@@ -191,7 +191,7 @@ describe('scrape configuration', () => {
     const { config } = prometheusFiles(objects);
     const roles = new Set(['node', 'pod', 'service', 'endpoints', 'endpointslice', 'ingress']);
     const sd = config.scrape_configs.flatMap((j: any) => j.kubernetes_sd_configs ?? []);
-    expect(sd.length).toBe(7);
+    expect(sd.length).toBe(8);
     for (const block of sd) {
       expect(roles.has(block.role)).toBe(true);
       expect(Object.keys(block).every((k) => ['role', 'namespaces'].includes(k))).toBe(true);

@@ -64,7 +64,7 @@ describe('which environment gets which monitor alerts', () => {
   test('a profile with remote write gets both remote write alerts, per queue', () => {
     const groups = groupsOf(withRemoteWrite(environmentConfig('dev')));
     expect(alertOf(groups, 'PrometheusRemoteWriteFailing').expr).toBe(
-      '(sum by (instance, remote_name, url) (rate(prometheus_remote_storage_samples_failed_total[5m])) / sum by (instance, remote_name, url) (rate(prometheus_remote_storage_samples_total[5m]))) * 100 > 1',
+      '(sum by (pod, remote_name, url) (rate(prometheus_remote_storage_samples_failed_total[5m])) / sum by (pod, remote_name, url) (rate(prometheus_remote_storage_samples_total[5m]))) * 100 > 1',
     );
     expect(alertOf(groups, 'PrometheusRemoteWriteBehind').expr).toBe(
       'max_over_time(prometheus_remote_storage_highest_timestamp_in_seconds[5m]) - ignoring (remote_name, url) group_right max_over_time(prometheus_remote_storage_queue_highest_sent_timestamp_seconds[5m]) > 120',
@@ -246,7 +246,58 @@ describe('with the real promtool', () => {
     expect(r.status).toBe(0);
   });
 
-  const self = { job: 'prometheus', instance: '10.42.2.4:9090' };
+  // Each replica scrapes both Prometheus pods: what either evaluates holds both pods' series.
+  const promPod = (pod: string, ip: string) => ({ job: 'prometheus', instance: `${ip}:9090`, namespace: 'knowton-prod', pod, node: 'worker-1' });
+  test('the Prometheus alerts name the broken replica, from the series of both', () => {
+    const p0 = promPod('prometheus-0', '10.42.2.3');
+    const p1 = promPod('prometheus-1', '10.42.2.4');
+    const r = runCases(prod, [
+      {
+        name: 'prometheus-1 failed its reload; prometheus-0 is fine',
+        input: {
+          [selector('prometheus_config_last_reload_successful', p0)]: '1x30',
+          [selector('prometheus_config_last_reload_successful', p1)]: '1x5 0x25',
+        },
+        alertname: 'PrometheusConfigReloadFailed',
+        evalTime: '25m',
+        fires: [p1],
+      },
+      {
+        name: 'prometheus-1 lost its Alertmanagers',
+        input: {
+          [selector('prometheus_notifications_alertmanagers_discovered', p0)]: '3x30',
+          [selector('prometheus_notifications_alertmanagers_discovered', p1)]: '3x5 0x25',
+        },
+        alertname: 'PrometheusNotConnectedToAlertmanagers',
+        evalTime: '25m',
+        fires: [p1],
+      },
+      {
+        name: 'prometheus-1 fails to compact, named by its pod only',
+        input: {
+          [selector('prometheus_tsdb_compactions_failed_total', p0)]: '0x30',
+          [selector('prometheus_tsdb_compactions_failed_total', p1)]: '0x5 1+1x25',
+        },
+        alertname: 'PrometheusTSDBCompactionsFailing',
+        evalTime: '25m',
+        fires: [{ pod: 'prometheus-1' }],
+      },
+      {
+        name: 'prometheus-1 cannot be scraped',
+        input: {
+          [selector('up', p0)]: '1x30',
+          [selector('up', p1)]: '1x5 0x25',
+        },
+        alertname: 'MonitoringTargetDown',
+        evalTime: '25m',
+        fires: [p1],
+      },
+    ]);
+    expect(r.output).not.toContain('FAILED');
+    expect(r.status).toBe(0);
+  });
+
+  const self = { job: 'prometheus', instance: '10.42.2.4:9090', namespace: 'knowton-prod', pod: 'prometheus-1' };
   const q = (name: string) => ({ ...self, remote_name: name, url: `https://${name}.example.org/api/v1/push` });
   test('remote write: the queue that falls behind is named, the one that keeps up is not', () => {
     const r = runCases(prod, [
@@ -272,7 +323,7 @@ describe('with the real promtool', () => {
         alertname: 'PrometheusRemoteWriteFailing',
         evalTime: '35m',
         // summed per queue and Prometheus: the job label goes
-        fires: [{ instance: self.instance, remote_name: 'mimir', url: q('mimir').url }],
+        fires: [{ pod: self.pod, remote_name: 'mimir', url: q('mimir').url }],
       },
     ]);
     expect(r.output).not.toContain('FAILED');
@@ -340,7 +391,7 @@ describe('on a real Prometheus (2.42) remote-writing to local receivers', () => 
     const share = Object.fromEntries(shares.map((s) => [s.metric.remote_name, Number(s.value[1])]));
     // a 400 is non-recoverable: every sample sent to "bad" fails; none sent to "ok" does
     expect(share).toMatchObject({ bad: 1, ok: 0 });
-    for (const s of shares) expect(Object.keys(s.metric).sort()).toEqual(['instance', 'remote_name', 'url']);
+    for (const s of shares) expect(Object.keys(s.metric).sort()).toEqual(['remote_name', 'url']);
 
     const behind = alertOf(groups, 'PrometheusRemoteWriteBehind').condition!.query.expr;
     await sleep(6000);

@@ -97,6 +97,7 @@ describe('the rules of the spec', () => {
       'AlertmanagerConfigReloadFailed',
       'AlertmanagerDown',
       'MonitoringTargetDown',
+      'PrometheusVolumeFillingUp',
       // only where remote write is configured
       'PrometheusRemoteWriteFailing',
       'PrometheusRemoteWriteBehind',

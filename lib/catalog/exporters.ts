@@ -23,8 +23,8 @@ export const ALERTMANAGER = exporterSource('Alertmanager', 'alertmanager', endpo
 export const CADVISOR = exporterSource('cAdvisor', 'kubelet-cadvisor', ['job', 'instance', 'node']);
 // The kubelet's own /metrics (volume stats), scraped per node.
 export const KUBELET = exporterSource('kubelet', 'kubelet', ['job', 'instance', 'node']);
-// Prometheus scrapes itself through a static target.
-export const PROMETHEUS = exporterSource('Prometheus', 'prometheus', ['job', 'instance']);
+// Every Prometheus replica scrapes every replica through their headless Service's endpoints: `pod` names it.
+export const PROMETHEUS = exporterSource('Prometheus', 'prometheus', endpointLabels, 'prometheus-0');
 /** `up` exists for every target, with that target's labels. */
 export const ANY_TARGET = exporterSource('any scrape target', '.+', ['job', 'instance', 'service', 'namespace', 'pod', 'node']);
 

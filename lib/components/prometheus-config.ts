@@ -38,6 +38,11 @@ export interface PrometheusConfigOptions {
   readonly appNamespaces: readonly string[];
   /** Exporter and component jobs discovered through their Services. */
   readonly serviceTargets: readonly ServiceScrapeTarget[];
+  /**
+   * The Prometheus pods themselves, through their headless Service: every replica scrapes every replica,
+   * so an alert about one carries its `pod` and both replicas send it with the same labels.
+   */
+  readonly self: ServiceScrapeTarget;
   /** Alertmanager addresses (`host:port`); none leaves out the alerting block. */
   readonly alertmanagers: readonly string[];
   /** Skip verification of the kubelet's serving certificate (self-signed on most clusters). */
@@ -168,7 +173,7 @@ export function renderPrometheusConfig(o: PrometheusConfigOptions): Record<strin
   }
   if (o.remoteWrite.length) config.remote_write = [...o.remoteWrite];
   config.scrape_configs = [
-    { job_name: 'prometheus', static_configs: [{ targets: ['localhost:9090'] }] },
+    serviceJob(o.self),
     appPodJob(o),
     cadvisorJob(o),
     kubeletJob(o),

@@ -218,6 +218,8 @@ export class LocalStack {
           targets: {
             ...exporter.targets,
             alertmanager: amReplicas.map((j) => ({ targets: [amAddresses[j]], labels: { namespace, pod: `alertmanager-${j}`, node: exporter.node } })),
+            // every replica scrapes every replica, as through the headless Service's endpoints
+            prometheus: promReplicas.map((j) => ({ targets: [`${HOST}:${promPorts[j]}`], labels: { namespace, pod: `prometheus-${j}`, node: exporter.node } })),
           },
           alertmanagers: amAddresses,
         });
