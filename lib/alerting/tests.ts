@@ -174,8 +174,8 @@ function alertTest(alert: AlertRule, group: RuleGroup, window: Duration, options
 }
 
 /**
- * promtool test files, one per group, with one test per alert (see alertTest). Every file loads
- * every group's rule file, since an alert may read another group's recorded series.
+ * promtool test files, one per group, with one test per alert (see alertTest). Each file loads its
+ * group's rule file and those of the groups whose recorded series its alerts read.
  */
 export function generatePromtoolTests(groups: readonly RuleGroup[], options: TestOptions): PromtoolTestFile[] {
   const { catalog } = catalogWithRecordings(groups, options.catalog ?? CATALOG);
@@ -186,10 +186,17 @@ export function generatePromtoolTests(groups: readonly RuleGroup[], options: Tes
     const all = [...a.ranges.map((r) => r.window), ...a.metrics.flatMap((m) => windowsOf.get(m) ?? [])];
     return all.reduce((max, w) => (w.compare(max) > 0 ? w : max), Duration.seconds(0));
   };
+  const recordedBy = new Map(groups.flatMap((g) => g.recordings.map((r) => [r.record, g] as const)));
+  // A group's tests load its own rule file and those whose recordings its alerts read: promtool
+  // evaluates every loaded rule at every step, and the long windows (a 6h trend) make that the cost.
+  const needs = (g: RuleGroup): string[] => {
+    const read = g.alerts.flatMap((a) => analyze(a.expr, catalog).metrics).flatMap((m) => (recordedBy.has(m) ? [recordedBy.get(m)!] : []));
+    return groups.filter((x) => x === g || read.includes(x)).map((x) => x.fileName);
+  };
   return groups.map((g) => ({
     fileName: `${g.name}.test.yml`,
     content: {
-      rule_files: groups.map((x) => x.fileName),
+      rule_files: needs(g),
       evaluation_interval: options.evaluationInterval.toPromDuration(),
       tests: g.alerts.map((a) => alertTest(a, g, longestWindow(a.expr), options)),
     },
