@@ -1,6 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { checkStackConfig, StackConfig } from './config';
-import { Alertmanager } from './components/alertmanager';
+import { Alertmanager, ALERTMANAGER_DEFAULTS } from './components/alertmanager';
 import { Grafana } from './components/grafana';
 import { MonitoringIngress } from './components/ingress';
 import { KubeStateMetrics } from './components/kube-state-metrics';
@@ -188,7 +188,7 @@ export class MonitoringStack {
     });
 
     const watched = watchedNamespaces(config, namespace);
-    const alerting = alertingSources(config, { ruleContext: { watchedNamespaces: watched }, grafanaUrl: ingress.urls.grafana });
+    const alerting = alertingSources(config, { ruleContext: ruleContextOf({ ...config, namespace }), grafanaUrl: ingress.urls.grafana });
     this.ruleGroups = alerting.ruleGroups;
     this.slos = alerting.slos;
     const { ruleFiles, dashboardModels, catalog: sloCatalogOf } = alerting;
@@ -267,6 +267,7 @@ export class MonitoringStack {
         }]
         : []),
       { from: grafana, to: prometheus, ports: web.prometheus, why: 'Grafana queries Prometheus' },
+      { from: prometheus, to: prometheus, ports: web.prometheus, why: 'every Prometheus replica scrapes every replica, so an alert names the broken one' },
       { from: grafana, to: alertmanager, ports: web.alertmanager, why: 'Grafana shows alerts and silences' },
       { from: prometheus, to: alertmanager, ports: web.alertmanager, why: 'Prometheus sends alerts and scrapes Alertmanager' },
       {
@@ -321,4 +322,15 @@ export class MonitoringStack {
       flows,
     });
   }
+}
+
+/** What an environment's rules depend on: its services and namespaces, remote write, the Alertmanager cluster. */
+export function ruleContextOf(config: StackConfig): RuleContext {
+  const namespace = config.namespace ?? 'knowton-dev';
+  return {
+    expectedServices: config.expectedServices ?? INSTRUMENTED_SERVICES,
+    watchedNamespaces: watchedNamespaces(config, namespace),
+    remoteWrite: (config.prometheus?.remoteWrite ?? []).length > 0,
+    alertmanagerReplicas: config.alertmanager?.replicas ?? ALERTMANAGER_DEFAULTS.replicas,
+  };
 }

@@ -11,7 +11,7 @@ import * as path from 'path';
 import { ApiObject, App, Names, YamlOutputType } from 'cdk8s';
 import { renderRunbooks } from './alerting';
 import { StackConfig } from './config';
-import { ruleGroups } from '../rules';
+import { EVERY_RULE_CONTEXT, ruleGroups } from '../rules';
 import { slos } from '../slos';
 import { renderSloRunbooks } from './slo';
 import { MonitoringStack } from './stack';
@@ -503,7 +503,8 @@ export function summarize(environment: string, result: SynthResult, dir: string)
 /** Every runbook page: one per alert of rules/ and per SLO alert of slos/, and the index of both. */
 export function renderAllRunbooks(): Record<string, string> {
   const slo = renderSloRunbooks(slos());
-  const pages = { ...renderRunbooks(ruleGroups()), ...slo.pages };
+  // every optional alert too (remote write, the Alertmanager cluster): an environment that has them links to their page
+  const pages = { ...renderRunbooks(ruleGroups(EVERY_RULE_CONTEXT)), ...slo.pages };
   pages['README.md'] = [pages['README.md'].replace(/\n+$/, ''), '', ...slo.index].join('\n');
   return pages;
 }

@@ -12,6 +12,10 @@ export interface RuleContext {
    * @default STANDALONE_JOBS
    */
   readonly jobs?: MonitoringJobs;
+  /** Whether Prometheus remote-writes (`prometheus.remoteWrite`): only then are its queues watched. @default false */
+  readonly remoteWrite?: boolean;
+  /** Alertmanager replicas; above 1 they form a gossip cluster whose health is watched. @default 1 */
+  readonly alertmanagerReplicas?: number;
 }
 
 /** The `job` label of each target the monitoring alerts watch. */
@@ -22,6 +26,8 @@ export interface MonitoringJobs {
   readonly nodeExporter: string;
   /** The job whose series carry cAdvisor's container metrics. */
   readonly cadvisor: string;
+  /** The job of the kubelets' own metrics (volume stats). */
+  readonly kubelet: string;
   readonly postgresExporter: string;
 }
 
@@ -32,6 +38,7 @@ export const STANDALONE_JOBS: MonitoringJobs = {
   kubeStateMetrics: 'kube-state-metrics',
   nodeExporter: 'node-exporter',
   cadvisor: 'kubelet-cadvisor',
+  kubelet: 'kubelet',
   postgresExporter: 'postgres-exporter',
 };
 
@@ -40,8 +47,11 @@ export function jobsOf(ctx: RuleContext): MonitoringJobs {
   return ctx.jobs ?? STANDALONE_JOBS;
 }
 
-/** dev's: the instrumented services in knowton-dev. Also what the runbooks quote. */
+/** dev's: the instrumented services in knowton-dev, one Alertmanager, no remote write. */
 export const DEFAULT_RULE_CONTEXT: RuleContext = { expectedServices: INSTRUMENTED_SERVICES, watchedNamespaces: ['knowton-dev'] };
+
+/** dev's, with every optional alert on (remote write, a cluster of three Alertmanagers): what the runbooks and rule tests cover. */
+export const EVERY_RULE_CONTEXT: RuleContext = { ...DEFAULT_RULE_CONTEXT, remoteWrite: true, alertmanagerReplicas: 3 };
 
 /** A matcher for the watched namespaces: names are DNS labels, so no character needs escaping. */
 export function namespaceMatcher(ctx: RuleContext): RegExp {

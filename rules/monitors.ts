@@ -1,191 +1,333 @@
 // Monitor the monitors: Prometheus, Alertmanager and the exporters, and a Watchdog.
 import { ALWAYS, AlertRule, RuleGroup } from '../lib/alerting';
-import { alertmanager, prometheus, scrape } from '../lib/catalog';
-import { gauge, increase, rate, ratio } from '../lib/promql';
-import { count, Duration, percent } from '../lib/units';
-import { DEFAULT_RULE_CONTEXT, jobsOf, RuleContext } from './context';
+import { alertmanager, kubelet, prometheus, scrape } from '../lib/catalog';
+import { distinctValues, fillingUp, gauge, increase, lead, rate, ratio, withLabel } from '../lib/promql';
+import { count, Duration, percent, seconds } from '../lib/units';
+import { DEFAULT_RULE_CONTEXT, jobsOf, MonitoringJobs, namespaceMatcher, RuleContext } from './context';
 
 /** Job names are DNS labels (letters, digits, -): no character needs escaping in the alternation. */
-const oneOf = (names: readonly string[]) => new RegExp(names.join('|'));
+const oneOf = (names: readonly string[]) => new RegExp([...new Set(names)].join('|'));
 
-/** The monitoring group, filtering on the jobs of `ctx` (the standalone stack's or the operator stack's). */
-export function monitorRules(ctx: RuleContext): RuleGroup {
+/**
+ * The monitors' alerts of an environment: remote write and the Alertmanager cluster only where it has them,
+ * filtering on the jobs of `ctx` (the standalone stack's or an operator stack's). The volume of an operator
+ * stack's Prometheus is not the stack's to watch (kube-prometheus-stack's own rules do).
+ */
+export function monitorRules(ctx: RuleContext = DEFAULT_RULE_CONTEXT): RuleGroup {
+  const replicas = ctx.alertmanagerReplicas ?? 1;
   const jobs = jobsOf(ctx);
   return new RuleGroup({
     name: 'monitoring',
     category: 'monitoring',
     alerts: [
-      new AlertRule({
-        name: 'Watchdog',
-        severity: 'info',
-        component: 'alerting',
-        when: ALWAYS,
-        for: Duration.minutes(0),
-        summary: 'Alerting pipeline heartbeat',
-        description: 'This alert always fires. Route it to a dead man\'s switch: if it stops arriving, Prometheus or Alertmanager is broken.',
-        firstChecks: [
-          'If the heartbeat stopped: is Prometheus running (`kubectl -n knowton-dev get pod prometheus-0`)?',
-          'Is Alertmanager running and reachable from Prometheus (PrometheusNotificationsFailing)?',
-        ],
-      }),
-      new AlertRule({
-        name: 'PrometheusConfigReloadFailed',
-        severity: 'warning',
-        component: 'prometheus',
-        when: gauge(prometheus.configReloadSuccessful, { over: { fn: 'min_over_time', window: Duration.minutes(5) } }).equals(count(0)),
-        for: Duration.minutes(10),
-        summary: 'Prometheus failed to reload its configuration',
-        description: 'The last configuration reload of {{ $labels.instance }} failed (value {{ value }}); it keeps running the previous configuration.',
-        firstChecks: [
-          '`kubectl -n knowton-dev logs prometheus-0 | grep -i reload` gives the error.',
-          'Run `promtool check config` on the ConfigMap content; revert the last change to it.',
-        ],
-      }),
-      new AlertRule({
-        name: 'PrometheusRuleEvaluationFailures',
-        severity: 'warning',
-        component: 'prometheus',
-        when: increase(prometheus.ruleEvaluationFailures, { window: Duration.minutes(5), aggregate: 'sum', by: ['rule_group'] }).above(count(0)),
-        for: Duration.minutes(5),
-        summary: 'Prometheus fails to evaluate rules of {{ $labels.rule_group }}',
-        description: '{{ value }} evaluations of rule group {{ $labels.rule_group }} failed in the last 5 minutes: its alerts may not fire.',
-        firstChecks: [
-          'Prometheus UI, Status → Rules: the failing rule and its error.',
-          'Typical causes: many-to-many matching after a label change, or a query hitting the sample limit.',
-        ],
-      }),
-      // From the upstream Prometheus mixin, for the features this stack uses.
-      new AlertRule({
-        name: 'PrometheusNotConnectedToAlertmanagers',
-        severity: 'critical',
-        component: 'prometheus',
-        // max over 5 minutes: a failed self-scrape must not read as "none"
-        when: gauge(prometheus.alertmanagersDiscovered, { over: { fn: 'max_over_time', window: Duration.minutes(5) } })
-          .describedAs('the most Alertmanagers Prometheus knew over 5 minutes')
-          .below(count(1)),
-        for: Duration.minutes(10),
-        summary: 'Prometheus {{ $labels.instance }} knows no Alertmanager',
-        description: 'Prometheus {{ $labels.instance }} has known {{ value }} Alertmanagers over the last 5 minutes: every alert it fires is lost.',
-        firstChecks: [
-          'The alerting section of prometheus.yml: does it list alertmanager-service:9093?',
-          'Does the Alertmanager Service resolve and have endpoints? `kubectl -n knowton-dev get endpoints alertmanager-service`.',
-        ],
-      }),
-      new AlertRule({
-        name: 'PrometheusMissingRuleEvaluations',
-        severity: 'warning',
-        component: 'prometheus',
-        when: increase(prometheus.ruleGroupIterationsMissed, { window: Duration.minutes(5), aggregate: 'sum', by: ['rule_group'] }).above(count(0)),
-        for: Duration.minutes(15),
-        summary: 'Prometheus skips evaluations of {{ $labels.rule_group }}',
-        description: 'Rule group {{ $labels.rule_group }} missed {{ value }} evaluations in the last 5 minutes: one evaluation takes longer than its interval, so its alerts fire late.',
-        firstChecks: [
-          'Prometheus UI, Status → Rules: the evaluation time of the group against its interval.',
-          'A slow query (many series, long range): move it into a recording rule or give the group a longer interval.',
-          'Is Prometheus CPU-throttled (HighCPUUsage on prometheus-0)?',
-        ],
-      }),
-      new AlertRule({
-        name: 'PrometheusTSDBCompactionsFailing',
-        severity: 'warning',
-        component: 'prometheus',
-        // Prometheus retries a failed compaction every minute, so an hour's window sees a lasting failure.
-        when: increase(prometheus.compactionsFailed, { window: Duration.hours(1), aggregate: 'sum', by: ['instance'] }).above(count(0)),
-        for: Duration.minutes(0),
-        summary: 'Prometheus {{ $labels.instance }} fails to compact its TSDB',
-        description: '{{ value }} TSDB compactions of {{ $labels.instance }} failed in the last hour: the head block grows and the disk fills.',
-        firstChecks: [
-          '`kubectl -n knowton-dev logs prometheus-0 | grep -i compact` gives the error.',
-          'Is the volume full or read-only? `kubectl -n knowton-dev exec prometheus-0 -- df -h /prometheus`.',
-        ],
-      }),
-      new AlertRule({
-        name: 'PrometheusWALFailures',
-        severity: 'warning',
-        component: 'prometheus',
-        // WAL truncation follows each head compaction (every 2 hours): 3 hours see one.
-        when: increase(prometheus.walTruncationsFailed, { window: Duration.hours(3), aggregate: 'sum', by: ['instance'] }).above(count(0)),
-        for: Duration.minutes(0),
-        summary: 'Prometheus {{ $labels.instance }} fails to truncate its write-ahead log',
-        description: '{{ value }} WAL truncations of {{ $labels.instance }} failed in the last 3 hours: the WAL grows and a restart replays more of it.',
-        firstChecks: [
-          '`kubectl -n knowton-dev logs prometheus-0 | grep -i wal` gives the error.',
-          'Disk full or corrupt segment: free space, or move the corrupt segment away and restart.',
-        ],
-      }),
-      new AlertRule({
-        name: 'PrometheusNotificationsFailing',
-        severity: 'critical',
-        component: 'prometheus',
-        when: ratio(
-          rate(prometheus.notificationErrors, { window: Duration.minutes(5), by: ['alertmanager'] }),
-          rate(prometheus.notificationsSent, { window: Duration.minutes(5), by: ['alertmanager'] }),
-        ).above(percent(1)),
-        for: Duration.minutes(15),
-        summary: 'Prometheus cannot send alerts to {{ $labels.alertmanager }}',
-        description: '{{ value }} of the alerts sent to Alertmanager {{ $labels.alertmanager }} failed (threshold {{ threshold }}): alerts are being lost.',
-        firstChecks: [
-          'Is Alertmanager up (AlertmanagerDown)? `kubectl -n knowton-dev get pods -l app=alertmanager`.',
-          'Prometheus logs: `kubectl -n knowton-dev logs prometheus-0 | grep -i notifier`.',
-          'Network policy between Prometheus and alertmanager-service:9093.',
-        ],
-      }),
-      new AlertRule({
-        name: 'AlertmanagerNotificationsFailing',
-        severity: 'critical',
-        component: 'alertmanager',
-        when: ratio(
-          rate(alertmanager.notificationsFailed, { window: Duration.minutes(5), by: ['integration'] }),
-          rate(alertmanager.notifications, { window: Duration.minutes(5), by: ['integration'] }),
-        ).above(percent(1)),
-        for: Duration.minutes(15),
-        summary: 'Alertmanager fails to deliver notifications via {{ $labels.integration }}',
-        description: '{{ value }} of the {{ $labels.integration }} notifications failed (threshold {{ threshold }}).',
-        firstChecks: [
-          'Alertmanager logs: `kubectl -n knowton-dev logs -l app=alertmanager | grep -i notify`.',
-          'Is the receiver Secret (Slack webhook, SMTP password) present and valid?',
-          'Can the pod reach the internet (hooks.slack.com, the SMTP server)?',
-        ],
-      }),
-      new AlertRule({
-        name: 'AlertmanagerConfigReloadFailed',
-        severity: 'warning',
-        component: 'alertmanager',
-        when: gauge(alertmanager.configReloadSuccessful, { over: { fn: 'min_over_time', window: Duration.minutes(5) } }).equals(count(0)),
-        for: Duration.minutes(10),
-        summary: 'Alertmanager failed to reload its configuration',
-        description: 'The last configuration reload of Alertmanager {{ $labels.instance }} failed (value {{ value }}); it keeps the previous configuration.',
-        firstChecks: ['Run `amtool check-config` on the ConfigMap content; the Alertmanager logs give the error.'],
-      }),
-      new AlertRule({
-        name: 'AlertmanagerDown',
-        severity: 'critical',
-        component: 'alertmanager',
-        when: gauge(scrape.up, { where: { job: jobs.alertmanager } }).equals(count(0)),
-        for: Duration.minutes(5),
-        summary: 'Alertmanager is down',
-        description: 'Prometheus cannot scrape Alertmanager {{ $labels.instance }} (up = {{ value }}): no notification is sent.',
-        firstChecks: [
-          '`kubectl -n knowton-dev get pods -l app=alertmanager` and its logs.',
-          'A configuration that does not load keeps Alertmanager from starting: `amtool check-config`.',
-        ],
-      }),
-      new AlertRule({
-        name: 'MonitoringTargetDown',
-        severity: 'warning',
-        component: 'monitoring',
-        when: gauge(scrape.up, { where: { job: oneOf([jobs.prometheus, jobs.kubeStateMetrics, jobs.nodeExporter, jobs.postgresExporter, jobs.cadvisor]) } }).equals(count(0)),
-        for: Duration.minutes(5),
-        summary: 'Monitoring target {{ $labels.job }} is down',
-        description: 'Prometheus cannot scrape {{ $labels.job }} at {{ $labels.instance }} (up = {{ value }}): alerts that use its metrics cannot fire.',
-        firstChecks: [
-          'Prometheus UI, Status → Targets: the scrape error.',
-          '`kubectl -n knowton-dev get pods` for the exporter; its logs.',
-          'Network policy: Prometheus must reach the exporter port.',
-        ],
-      }),
+      ...alerts(jobs),
+      ...(ctx.jobs === undefined ? [volumeFillingUp(ctx)] : []),
+      ...(ctx.remoteWrite ? remoteWriteAlerts() : []),
+      ...(replicas > 1 ? alertmanagerClusterAlerts(replicas, jobs) : []),
     ],
   });
 }
 
-export const monitors = monitorRules(DEFAULT_RULE_CONTEXT);
+const alerts = (jobs: MonitoringJobs): AlertRule[] => [
+  new AlertRule({
+    name: 'Watchdog',
+    severity: 'info',
+    component: 'alerting',
+    when: ALWAYS,
+    for: Duration.minutes(0),
+    summary: 'Alerting pipeline heartbeat',
+    description: 'This alert always fires. Route it to a dead man\'s switch: if it stops arriving, Prometheus or Alertmanager is broken.',
+    firstChecks: [
+      'If the heartbeat stopped: is Prometheus running (`kubectl -n knowton-dev get pod prometheus-0`)?',
+      'Is Alertmanager running and reachable from Prometheus (PrometheusNotificationsFailing)?',
+    ],
+  }),
+  new AlertRule({
+    name: 'PrometheusConfigReloadFailed',
+    severity: 'warning',
+    component: 'prometheus',
+    when: gauge(prometheus.configReloadSuccessful, { over: { fn: 'min_over_time', window: Duration.minutes(5) } }).equals(count(0)),
+    for: Duration.minutes(10),
+    summary: 'Prometheus {{ $labels.pod }} failed to reload its configuration',
+    description: 'The last configuration reload of Prometheus {{ $labels.pod }} failed (value {{ value }}); it keeps running the previous configuration.',
+    firstChecks: [
+      '`kubectl -n knowton-dev logs prometheus-0 | grep -i reload` gives the error.',
+      'Run `promtool check config` on the ConfigMap content; revert the last change to it.',
+    ],
+  }),
+  new AlertRule({
+    name: 'PrometheusRuleEvaluationFailures',
+    severity: 'warning',
+    component: 'prometheus',
+    when: increase(prometheus.ruleEvaluationFailures, { window: Duration.minutes(5), aggregate: 'sum', by: ['pod', 'rule_group'] }).above(count(0)),
+    for: Duration.minutes(5),
+    summary: 'Prometheus {{ $labels.pod }} fails to evaluate rules of {{ $labels.rule_group }}',
+    description: '{{ value }} evaluations of rule group {{ $labels.rule_group }} failed in the last 5 minutes: its alerts may not fire.',
+    firstChecks: [
+      'Prometheus UI, Status → Rules: the failing rule and its error.',
+      'Typical causes: many-to-many matching after a label change, or a query hitting the sample limit.',
+    ],
+  }),
+  // From the upstream Prometheus mixin, for the features this stack uses.
+  new AlertRule({
+    name: 'PrometheusNotConnectedToAlertmanagers',
+    severity: 'critical',
+    component: 'prometheus',
+    // max over 5 minutes: a failed self-scrape must not read as "none"
+    when: gauge(prometheus.alertmanagersDiscovered, { over: { fn: 'max_over_time', window: Duration.minutes(5) } })
+      .describedAs('the most Alertmanagers Prometheus knew over 5 minutes')
+      .below(count(1)),
+    for: Duration.minutes(10),
+    summary: 'Prometheus {{ $labels.pod }} knows no Alertmanager',
+    description: 'Prometheus {{ $labels.pod }} has known {{ value }} Alertmanagers over the last 5 minutes: every alert it fires is lost.',
+    firstChecks: [
+      'The alerting section of prometheus.yml: does it list alertmanager-service:9093?',
+      'Does the Alertmanager Service resolve and have endpoints? `kubectl -n knowton-dev get endpoints alertmanager-service`.',
+    ],
+  }),
+  new AlertRule({
+    name: 'PrometheusMissingRuleEvaluations',
+    severity: 'warning',
+    component: 'prometheus',
+    when: increase(prometheus.ruleGroupIterationsMissed, { window: Duration.minutes(5), aggregate: 'sum', by: ['pod', 'rule_group'] }).above(count(0)),
+    for: Duration.minutes(15),
+    summary: 'Prometheus {{ $labels.pod }} skips evaluations of {{ $labels.rule_group }}',
+    description: 'Rule group {{ $labels.rule_group }} missed {{ value }} evaluations in the last 5 minutes: one evaluation takes longer than its interval, so its alerts fire late.',
+    firstChecks: [
+      'Prometheus UI, Status → Rules: the evaluation time of the group against its interval.',
+      'A slow query (many series, long range): move it into a recording rule or give the group a longer interval.',
+      'Is Prometheus CPU-throttled (HighCPUUsage on prometheus-0)?',
+    ],
+  }),
+  new AlertRule({
+    name: 'PrometheusTSDBCompactionsFailing',
+    severity: 'warning',
+    component: 'prometheus',
+    // Prometheus retries a failed compaction every minute, so an hour's window sees a lasting failure.
+    when: increase(prometheus.compactionsFailed, { window: Duration.hours(1), aggregate: 'sum', by: ['pod'] }).above(count(0)),
+    for: Duration.minutes(0),
+    summary: 'Prometheus {{ $labels.pod }} fails to compact its TSDB',
+    description: '{{ value }} TSDB compactions of {{ $labels.pod }} failed in the last hour: the head block grows and the disk fills.',
+    firstChecks: [
+      '`kubectl -n knowton-dev logs prometheus-0 | grep -i compact` gives the error.',
+      'Is the volume full or read-only? `kubectl -n knowton-dev exec prometheus-0 -- df -h /prometheus`.',
+    ],
+  }),
+  new AlertRule({
+    name: 'PrometheusWALFailures',
+    severity: 'warning',
+    component: 'prometheus',
+    // WAL truncation follows each head compaction (every 2 hours): 3 hours see one.
+    when: increase(prometheus.walTruncationsFailed, { window: Duration.hours(3), aggregate: 'sum', by: ['pod'] }).above(count(0)),
+    for: Duration.minutes(0),
+    summary: 'Prometheus {{ $labels.pod }} fails to truncate its write-ahead log',
+    description: '{{ value }} WAL truncations of {{ $labels.pod }} failed in the last 3 hours: the WAL grows and a restart replays more of it.',
+    firstChecks: [
+      '`kubectl -n knowton-dev logs prometheus-0 | grep -i wal` gives the error.',
+      'Disk full or corrupt segment: free space, or move the corrupt segment away and restart.',
+    ],
+  }),
+  new AlertRule({
+    name: 'PrometheusNotificationsFailing',
+    severity: 'critical',
+    component: 'prometheus',
+    when: ratio(
+      rate(prometheus.notificationErrors, { window: Duration.minutes(5), by: ['pod', 'alertmanager'] }),
+      rate(prometheus.notificationsSent, { window: Duration.minutes(5), by: ['pod', 'alertmanager'] }),
+    ).above(percent(1)),
+    for: Duration.minutes(15),
+    summary: 'Prometheus {{ $labels.pod }} cannot send alerts to {{ $labels.alertmanager }}',
+    description: '{{ value }} of the alerts sent to Alertmanager {{ $labels.alertmanager }} failed (threshold {{ threshold }}): alerts are being lost.',
+    firstChecks: [
+      'Is Alertmanager up (AlertmanagerDown)? `kubectl -n knowton-dev get pods -l app=alertmanager`.',
+      'Prometheus logs: `kubectl -n knowton-dev logs prometheus-0 | grep -i notifier`.',
+      'Network policy between Prometheus and alertmanager-service:9093.',
+    ],
+  }),
+  new AlertRule({
+    name: 'AlertmanagerNotificationsFailing',
+    severity: 'critical',
+    component: 'alertmanager',
+    when: ratio(
+      rate(alertmanager.notificationsFailed, { window: Duration.minutes(5), by: ['integration'] }),
+      rate(alertmanager.notifications, { window: Duration.minutes(5), by: ['integration'] }),
+    ).above(percent(1)),
+    for: Duration.minutes(15),
+    summary: 'Alertmanager fails to deliver notifications via {{ $labels.integration }}',
+    description: '{{ value }} of the {{ $labels.integration }} notifications failed (threshold {{ threshold }}).',
+    firstChecks: [
+      'Alertmanager logs: `kubectl -n knowton-dev logs -l app=alertmanager | grep -i notify`.',
+      'Is the receiver Secret (Slack webhook, SMTP password) present and valid?',
+      'Can the pod reach the internet (hooks.slack.com, the SMTP server)?',
+    ],
+  }),
+  new AlertRule({
+    name: 'AlertmanagerConfigReloadFailed',
+    severity: 'warning',
+    component: 'alertmanager',
+    when: gauge(alertmanager.configReloadSuccessful, { over: { fn: 'min_over_time', window: Duration.minutes(5) } }).equals(count(0)),
+    for: Duration.minutes(10),
+    summary: 'Alertmanager failed to reload its configuration',
+    description: 'The last configuration reload of Alertmanager {{ $labels.instance }} failed (value {{ value }}); it keeps the previous configuration.',
+    firstChecks: ['Run `amtool check-config` on the ConfigMap content; the Alertmanager logs give the error.'],
+  }),
+  new AlertRule({
+    name: 'AlertmanagerDown',
+    severity: 'critical',
+    component: 'alertmanager',
+    when: gauge(scrape.up, { where: { job: jobs.alertmanager } }).equals(count(0)),
+    for: Duration.minutes(5),
+    summary: 'Alertmanager is down',
+    description: 'Prometheus cannot scrape Alertmanager {{ $labels.instance }} (up = {{ value }}): no notification is sent.',
+    firstChecks: [
+      '`kubectl -n knowton-dev get pods -l app=alertmanager` and its logs.',
+      'A configuration that does not load keeps Alertmanager from starting: `amtool check-config`.',
+    ],
+  }),
+  new AlertRule({
+    name: 'MonitoringTargetDown',
+    severity: 'warning',
+    component: 'monitoring',
+    when: gauge(scrape.up, { where: { job: oneOf([jobs.prometheus, jobs.kubeStateMetrics, jobs.nodeExporter, jobs.postgresExporter, jobs.cadvisor, jobs.kubelet]) } }).equals(count(0)),
+    for: Duration.minutes(5),
+    summary: 'Monitoring target {{ $labels.job }} is down',
+    description: 'Prometheus cannot scrape {{ $labels.job }} at {{ $labels.instance }} (up = {{ value }}): alerts that use its metrics cannot fire.',
+    firstChecks: [
+      'Prometheus UI, Status → Targets: the scrape error.',
+      '`kubectl -n knowton-dev get pods` for the exporter; its logs.',
+      'Network policy: Prometheus must reach the exporter port.',
+    ],
+  }),
+];
+
+const queue = ['remote_name', 'url'] as const;
+
+/** From the upstream mixin, where `prometheus.remoteWrite` sends a copy of every sample elsewhere. */
+function remoteWriteAlerts(): AlertRule[] {
+  return [
+    new AlertRule({
+      name: 'PrometheusRemoteWriteFailing',
+      severity: 'critical',
+      component: 'prometheus',
+      // samples_total counts every attempt (2.42 measured: a receiver answering 400 raises both alike), so the ratio stays within 0-100%.
+      when: ratio(
+        rate(prometheus.remoteSamplesFailed, { window: Duration.minutes(5), by: ['pod', ...queue] }),
+        rate(prometheus.remoteSamples, { window: Duration.minutes(5), by: ['pod', ...queue] }),
+      ).above(percent(1)),
+      for: Duration.minutes(15),
+      summary: 'Prometheus {{ $labels.pod }} loses samples remote-written to {{ $labels.remote_name }}',
+      description: '{{ value }} of the samples sent to {{ $labels.url }} were refused for good (threshold {{ threshold }}): they are missing from long-term storage.',
+      firstChecks: [
+        '`kubectl -n knowton-dev logs prometheus-0 | grep -i remote` gives the receiver\'s answer (400: bad samples, 401/403: credentials).',
+        'Is the remote write Secret present and current? A rotated token gives 401 until the Secret is updated.',
+        'Does the receiver refuse samples by its own limits (out-of-order, too many series per tenant)?',
+      ],
+    }),
+    new AlertRule({
+      name: 'PrometheusRemoteWriteBehind',
+      severity: 'critical',
+      component: 'prometheus',
+      // max over 5 minutes on both sides: a failed self-scrape must not hide the gap. The queue's series
+      // exists once it sent anything: a receiver that never answered shows as retries in the logs instead.
+      when: lead(
+        gauge(prometheus.remoteHighestTimestampIn, { over: { fn: 'max_over_time', window: Duration.minutes(5) } }),
+        gauge(prometheus.remoteHighestSentTimestamp, { over: { fn: 'max_over_time', window: Duration.minutes(5) } }),
+        { ignoring: queue },
+      ).describedAs('how far the newest sample sent by a remote write queue lags the newest sample Prometheus took in').above(seconds(120)),
+      for: Duration.minutes(15),
+      summary: 'Remote write of Prometheus {{ $labels.pod }} to {{ $labels.remote_name }} falls behind',
+      description: 'The newest sample sent to {{ $labels.url }} is {{ value }} older than the newest one taken in (threshold {{ threshold }}): long-term storage lags, and samples older than the WAL keeps are lost.',
+      firstChecks: [
+        '`kubectl -n knowton-dev logs prometheus-0 | grep -i remote`: "Failed to send batch, retrying" means the receiver is down or slow.',
+        'Is the receiver up and reachable (NetworkPolicy `prometheus` egress to its port)?',
+        'Shards at `maxShards` (prometheus_remote_storage_shards): raise `prometheus.remoteWrite[].maxShards` or ask the receiver for more capacity.',
+      ],
+    }),
+  ];
+}
+
+/** From the upstream Alertmanager mixin, where `replicas` Alertmanagers gossip silences and notifications. */
+function alertmanagerClusterAlerts(replicas: number, jobs: MonitoringJobs): AlertRule[] {
+  // "Down" as the mixin means it: at least half of the members cannot be scraped.
+  const fewestUp = replicas - Math.floor(replicas / 2);
+  return [
+    new AlertRule({
+      name: 'AlertmanagerClusterMembersInconsistent',
+      severity: 'warning',
+      component: 'alertmanager',
+      // max over 5 minutes: a failed scrape must not read as a member lost; a lasting partition still shows
+      when: gauge(alertmanager.clusterMembers, { over: { fn: 'max_over_time', window: Duration.minutes(5) } })
+        .describedAs('the most cluster members this Alertmanager saw over 5 minutes')
+        .below(count(replicas)),
+      for: Duration.minutes(15),
+      summary: 'Alertmanager {{ $labels.pod }} sees only part of its cluster',
+      description: 'Alertmanager {{ $labels.pod }} has seen at most {{ value }} cluster members over 5 minutes, of {{ threshold }} expected: members that do not gossip send duplicate notifications and miss silences.',
+      firstChecks: [
+        '`kubectl -n knowton-dev get pods -l app=alertmanager`: are all replicas Running and Ready?',
+        'Alertmanager logs: `kubectl -n knowton-dev logs alertmanager-0 | grep -i -e memberlist -e cluster`.',
+        'NetworkPolicy: the replicas must reach each other on the gossip port (9094, TCP and UDP).',
+      ],
+    }),
+    new AlertRule({
+      name: 'AlertmanagerClusterDown',
+      severity: 'critical',
+      component: 'alertmanager',
+      // or 0: a cluster whose every target is gone (StatefulSet deleted) has no `up` left to sum
+      when: gauge(scrape.up, { where: { job: jobs.alertmanager }, aggregate: 'sum' })
+        .orZero()
+        .describedAs('the Alertmanagers Prometheus can scrape')
+        .below(count(fewestUp)),
+      for: Duration.minutes(5),
+      summary: 'Half or more of the Alertmanager cluster is down',
+      description: 'Only {{ value }} of the cluster\'s Alertmanagers can be scraped (fewer than {{ threshold }}): notifications depend on the rest, and silences may be lost.',
+      firstChecks: [
+        '`kubectl -n knowton-dev get pods -l app=alertmanager` and `kubectl -n knowton-dev describe pod` of the missing ones.',
+        'A node drain or zone outage: the PodDisruptionBudget keeps a majority only against voluntary evictions.',
+        'A configuration that does not load stops every replica at its next restart: `amtool check-config`.',
+      ],
+    }),
+    new AlertRule({
+      name: 'AlertmanagerConfigInconsistent',
+      severity: 'warning',
+      component: 'alertmanager',
+      when: distinctValues(alertmanager.configHash, { members: replicas })
+        .describedAs('the number of different configurations the Alertmanagers run')
+        .atLeast(count(2)),
+      for: Duration.minutes(20),
+      summary: 'The Alertmanagers run different configurations',
+      description: 'The cluster\'s Alertmanagers run {{ value }} different configurations for 20 minutes: routing depends on which member sends.',
+      firstChecks: [
+        'Did one replica fail to reload (AlertmanagerConfigReloadFailed)? Its logs give the error.',
+        'The kubelet updates mounted ConfigMaps within a minute or two: after longer, restart the odd member.',
+      ],
+    }),
+  ];
+}
+
+/** From the upstream Kubernetes mixin, for the volume Prometheus keeps its TSDB on (claim `data` of StatefulSet `prometheus`). */
+function volumeFillingUp(ctx: RuleContext): AlertRule {
+  return new AlertRule({
+    name: 'PrometheusVolumeFillingUp',
+    severity: 'warning',
+    component: 'prometheus',
+    // The trend over 6 hours says it runs out within 4 days, and less than 15% is left: a slow leak is
+    // seen days ahead, a volume that is merely full but steady (retentionSize holds it) does not page.
+    when: withLabel(
+      fillingUp(kubelet.volumeAvailable, kubelet.volumeCapacity, {
+        trend: Duration.hours(6),
+        horizon: Duration.days(4),
+        where: { namespace: namespaceMatcher(ctx), persistentvolumeclaim: /data-prometheus-[0-9]+/ },
+      }),
+      { label: 'pod', from: 'persistentvolumeclaim', regex: /data-(.+)/ },
+    ).below(percent(15)),
+    for: Duration.hours(1),
+    summary: 'The volume of {{ $labels.pod }} fills up within 4 days',
+    description: 'Volume claim {{ $labels.persistentvolumeclaim }} of {{ $labels.pod }} has {{ value }} free (threshold {{ threshold }}) and at the pace of the last 6 hours fills within 4 days: Prometheus then stops writing samples.',
+    firstChecks: [
+      'How fast does it grow? Grafana Explore: `kubelet_volume_stats_available_bytes{persistentvolumeclaim="data-prometheus-0"}` over 7 days.',
+      'Does `retentionSize` (90% of the volume by default) keep the TSDB below the volume? The WAL and a compaction in progress come on top of it.',
+      'A new target or label with many values (cardinality): Prometheus UI, Status → TSDB Status, top series by metric name.',
+      'Grow the volume claim if its StorageClass allows expansion (`kubectl -n knowton-dev edit pvc data-prometheus-0`), and `prometheus.storageSize` with it.',
+    ],
+  });
+}

@@ -13,6 +13,7 @@ import {
   CADVISOR,
   CATALOG,
   KUBE_STATE_METRICS,
+  KUBELET,
   NODE_EXPORTER,
   POSTGRES_EXPORTER,
   PROMETHEUS,
@@ -22,7 +23,7 @@ import { createInstruments } from '../lib/instrumentation';
 import { analyze } from '../lib/promql';
 import { dashboardQueries, substituteGrafana } from '../lib/dashboards/queries';
 import { Duration } from '../lib/units';
-import { ruleGroups } from '../rules';
+import { EVERY_RULE_CONTEXT, ruleGroups } from '../rules';
 import { renderSloRuleFile, SLO_RULE_FILE } from '../lib/slo';
 import { slos } from '../slos';
 import { K8sObject, loadObjects, prometheusFiles, synthTo } from './helpers';
@@ -78,7 +79,7 @@ function dashboardQueriesOf(objects: K8sObject[]): Query[] {
 // ---------------------------------------------------------------------------------------------
 // What is produced
 
-const EXPORTERS: ReadonlyArray<Source> = [KUBE_STATE_METRICS, NODE_EXPORTER, POSTGRES_EXPORTER, CADVISOR, PROMETHEUS, ALERTMANAGER];
+const EXPORTERS: ReadonlyArray<Source> = [KUBE_STATE_METRICS, NODE_EXPORTER, POSTGRES_EXPORTER, CADVISOR, KUBELET, PROMETHEUS, ALERTMANAGER];
 
 /**
  * Series produced by the instrumentation module (read from a real registry it creates, so the
@@ -261,7 +262,8 @@ describe('consistency of the instrumentation with the rules and dashboards', () 
   });
 
   test('every metric and label of the rules declared in rules/ is produced (independent of the ConfigMap wiring)', () => {
-    const files = Object.fromEntries(ruleGroups().map((g) => [`${g.name}.rules.yml`, JSON.stringify(renderRuleFile(g))]));
+    // every optional alert too (remote write, the Alertmanager cluster)
+    const files = Object.fromEntries(ruleGroups(EVERY_RULE_CONTEXT).map((g) => [`${g.name}.rules.yml`, JSON.stringify(renderRuleFile(g))]));
     files[SLO_RULE_FILE] = JSON.stringify(renderSloRuleFile(slos()));
     const { queries, records: recs } = ruleQueries(files);
     expect(queries.length).toBeGreaterThan(0);

@@ -4,7 +4,7 @@
  * of the SLO tiers has no row (so a new alert fails until it is covered or excluded with a reason);
  * each e2e file fails unless the alerts it proved are exactly its rows.
  */
-import { ruleGroups } from '../rules';
+import { EVERY_RULE_CONTEXT, ruleGroups } from '../rules';
 import { slos } from '../slos';
 
 export type E2eFile = 'e2e.test.ts' | 'e2e-faults.test.ts' | 'e2e-monitors.test.ts';
@@ -49,6 +49,18 @@ export const E2E_COVERAGE: Readonly<Record<string, Coverage>> = {
   AlertmanagerConfigReloadFailed: { file: 'e2e-monitors.test.ts' },
   AlertmanagerDown: { file: 'e2e-monitors.test.ts' },
   MonitoringTargetDown: { file: 'e2e-faults.test.ts' },
+  PrometheusVolumeFillingUp: {
+    excluded: 'no kubelet serves volume stats in the local stacks, and its 6h trend needs hours of a falling series; test/monitors.test.ts proves it with promtool',
+  },
+  PrometheusRemoteWriteFailing: {
+    excluded: 'the e2e stacks do not remote-write; test/monitors.test.ts runs a real Prometheus 2.42 against receivers answering 204 and 400 and a closed port for the series it reads, and promtool for the alert',
+  },
+  PrometheusRemoteWriteBehind: { excluded: 'as PrometheusRemoteWriteFailing: no remote write in the e2e stacks; promtool and a real Prometheus 2.42 in test/monitors.test.ts' },
+  AlertmanagerClusterMembersInconsistent: {
+    excluded: 'not provoked on the three gossiping Alertmanagers of test/e2e-ha.test.ts yet (a killed member, 5 minutes of max_over_time); promtool cases in test/monitors.test.ts',
+  },
+  AlertmanagerClusterDown: { excluded: 'not provoked on the e2e-ha cluster yet (two of three members stopped); promtool cases in test/monitors.test.ts' },
+  AlertmanagerConfigInconsistent: { excluded: 'the local HA stack gives its Alertmanagers one shared configuration file; promtool cases in test/monitors.test.ts' },
   // The SLO tiers (slos/): the 1h tier of backend-availability fires in e2e.test.ts's error spike.
   BackendAvailabilityBurnRate1h: { excluded: `${BURN_RATE}; e2e.test.ts proves it fires and pages` },
   BackendAvailabilityBurnRate6h: { excluded: BURN_RATE },
@@ -78,5 +90,6 @@ export function coveredBy(file: E2eFile): string[] {
 
 /** The names of every alert an environment runs: those of rules/ and the SLO tiers. */
 export function everyAlert(): string[] {
-  return [...ruleGroups().flatMap((g) => g.alerts.map((a) => a.name)), ...slos().flatMap((s) => s.alerts.map((a) => a.name))].sort();
+  // Every optional alert too (remote write, the Alertmanager cluster), as in prod with remote write.
+  return [...ruleGroups(EVERY_RULE_CONTEXT).flatMap((g) => g.alerts.map((a) => a.name)), ...slos().flatMap((s) => s.alerts.map((a) => a.name))].sort();
 }

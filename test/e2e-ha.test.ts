@@ -10,6 +10,8 @@
  * email receiver is left out (no SMTP server here), and with TEST_TIMINGS the Alertmanagers wait
  * 1s per cluster position (--cluster.peer-timeout) instead of 15s before notifying in a peer's place.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { environmentConfig } from '../lib/config';
 import { getJson, LocalStack, Notification, sleep, TEST_TIMINGS, waitFor } from '../lib/demo';
 
@@ -99,3 +101,42 @@ test('switching back resolves it once per receiver', async () => {
   await sleep(timings.groupInterval.toMillis() + 2000);
   expect(sinceSwitch('PostgreSQLDown', 'resolved').map(place).sort()).toEqual([...where].sort());
 }, 60000);
+
+test('a broken replica is named: its failed reload, seen by both replicas, is one notification per receiver naming its pod', async () => {
+  since = stack.receiver.received.length;
+  // prometheus-1 is handed a configuration that does not load; it keeps running the previous one.
+  const file = path.join(stack.dir, 'prometheus', 'prometheus-1.yml');
+  const good = fs.readFileSync(file, 'utf8');
+  fs.writeFileSync(file, `${good}\nnot: [valid\n`);
+  try {
+    expect((await fetch(`${stack.prometheusUrls[1]}/-/reload`, { method: 'POST' })).ok).toBe(false);
+  } finally {
+    fs.writeFileSync(file, good);
+  }
+  // Both replicas scrape prometheus-1, so both fire the alert about it, with the same labels.
+  for (const url of stack.prometheusUrls) {
+    const firing = await waitFor(`PrometheusConfigReloadFailed firing on ${url}`, async () => {
+      const alerts = (await getJson(`${url}/api/v1/alerts`)).data.alerts as any[];
+      const mine = alerts.filter((a) => a.labels.alertname === 'PrometheusConfigReloadFailed' && a.state === 'firing');
+      return mine.length ? mine : undefined;
+    }, 30000);
+    expect(firing.map((a) => a.labels.pod)).toEqual(['prometheus-1']);
+  }
+  const sent = await waitFor('PrometheusConfigReloadFailed delivered', async () => {
+    const got = sinceSwitch('PrometheusConfigReloadFailed', 'firing');
+    return got.length ? got : undefined;
+  }, 30000);
+  expect(sent[0].labels).toMatchObject({ pod: 'prometheus-1', severity: 'warning' });
+  // Every Alertmanager holds one alert: the replicas' copies are one.
+  for (const url of stack.alertmanagerUrls) {
+    const alerts = (await getJson(`${url}/api/v2/alerts?filter=${encodeURIComponent('alertname="PrometheusConfigReloadFailed"')}`)) as any[];
+    expect(alerts.map((a) => [a.labels.pod, a.labels.replica])).toEqual([['prometheus-1', undefined]]);
+  }
+  await sleep(timings.groupWait.toMillis() * 4 + 2000);
+  const got = sinceSwitch('PrometheusConfigReloadFailed', 'firing');
+  const places = got.map(place);
+  expect(places.length).toBeGreaterThan(0);
+  // one notification per receiver, each naming prometheus-1 only
+  expect(new Set(places).size).toBe(places.length);
+  for (const n of got) expect(n.labels.pod).toBe('prometheus-1');
+}, 90000);

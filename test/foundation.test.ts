@@ -165,10 +165,10 @@ describe('the synthesized manifests', () => {
 });
 
 describe('scrape configuration', () => {
-  test('jobs: itself, the applications, cAdvisor and each exporter', () => {
+  test('jobs: itself, the applications, cAdvisor, the kubelet (volume stats) and each exporter', () => {
     const { config } = prometheusFiles(objects);
     expect(config.scrape_configs.map((j: any) => j.job_name)).toEqual([
-      'prometheus', 'knowton-apps', 'kubelet-cadvisor', 'kube-state-metrics', 'node-exporter', 'postgres-exporter', 'alertmanager',
+      'prometheus', 'knowton-apps', 'kubelet-cadvisor', 'kubelet', 'kube-state-metrics', 'node-exporter', 'postgres-exporter', 'alertmanager',
     ]);
   });
 
@@ -191,7 +191,7 @@ describe('scrape configuration', () => {
     const { config } = prometheusFiles(objects);
     const roles = new Set(['node', 'pod', 'service', 'endpoints', 'endpointslice', 'ingress']);
     const sd = config.scrape_configs.flatMap((j: any) => j.kubernetes_sd_configs ?? []);
-    expect(sd.length).toBe(6);
+    expect(sd.length).toBe(8);
     for (const block of sd) {
       expect(roles.has(block.role)).toBe(true);
       expect(Object.keys(block).every((k) => ['role', 'namespaces'].includes(k))).toBe(true);

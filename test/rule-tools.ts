@@ -39,7 +39,9 @@ export interface RunResult {
 }
 
 export function promtool(dir: string, ...args: string[]): RunResult {
-  const r = spawnSync('promtool', args, { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+  // A guard against a hung promtool, not a speed limit: the generated tests span hours of samples and
+  // share two cores with the rest of `npm test`.
+  const r = spawnSync('promtool', args, { cwd: dir, encoding: 'utf8', timeout: 300_000 });
   if (r.error) throw r.error;
   return { status: r.status, output: `${r.stdout}\n${r.stderr}` };
 }

@@ -4,10 +4,11 @@ import { parse, stringify } from 'yaml';
 import { AlertRule, catalogWithRecordings, generatePromtoolTests, renderRuleFile, renderRunbooks, RuleGroup, validateRuleGroups } from '../lib/alerting';
 import { checkQuery } from '../lib/promql';
 import { Duration } from '../lib/units';
-import { ruleGroups } from '../rules';
+import { EVERY_RULE_CONTEXT, ruleGroups } from '../rules';
 import { FIFTEEN_SECONDS, promtool, promtoolTestEach, tempDir, writeRuleFiles, writeTestFiles } from './rule-tools';
 
-const groups = ruleGroups();
+// every optional alert on (remote write, a cluster of three Alertmanagers), so each gets its generated test
+const groups = ruleGroups(EVERY_RULE_CONTEXT);
 const alerts = new Map<string, { alert: AlertRule; group: RuleGroup }>(groups.flatMap((g) => g.alerts.map((a) => [a.name, { alert: a, group: g }] as const)));
 
 // The spec's alerts: severity, `for`, and the rendered condition.
@@ -96,6 +97,14 @@ describe('the rules of the spec', () => {
       'AlertmanagerConfigReloadFailed',
       'AlertmanagerDown',
       'MonitoringTargetDown',
+      'PrometheusVolumeFillingUp',
+      // only where remote write is configured
+      'PrometheusRemoteWriteFailing',
+      'PrometheusRemoteWriteBehind',
+      // only where Alertmanager is clustered
+      'AlertmanagerClusterMembersInconsistent',
+      'AlertmanagerClusterDown',
+      'AlertmanagerConfigInconsistent',
     ]);
     expect(alerts.get('Watchdog')!.alert.expr).toBe('vector(1)');
     expect(alerts.get('AlertmanagerDown')!.alert.expr).toBe('up{job="alertmanager"} == 0');

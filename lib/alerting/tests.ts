@@ -67,10 +67,16 @@ function seriesText(labels: Readonly<Record<string, string>>): string {
 
 /**
  * promtool's expanding notation for a series that holds `levels[i]` for `counts[i]` + 1 samples:
- * a gauge keeps the value, a counter grows by level · interval each sample, continuing across phases.
+ * a gauge keeps the value (or, with a slope, passes through it at sample `probeAt[i]` of the phase),
+ * a counter grows by level · interval each sample, continuing across phases.
  */
-function valuesText(kind: FixtureSeries['kind'], levels: Array<number | undefined>, counts: number[]): string {
+function valuesText(kind: FixtureSeries['kind'], levels: Array<number | undefined>, counts: number[], slope = 0, probeAt: number[] = []): string {
   const step = SAMPLE_INTERVAL.toSeconds();
+  if (kind === 'gauge' && slope !== 0) {
+    if (levels.some((l) => l === undefined)) throw new Error('a sloped gauge fixture cannot have absent phases');
+    const inc = slope * step;
+    return levels.map((l, i) => `${num(l! - inc * (probeAt[i] ?? 0))}${inc < 0 ? '-' : '+'}${num(Math.abs(inc))}x${counts[i]}`).join(' ');
+  }
   // undefined: no sample in that phase (the series is gone), `_` in promtool's notation
   if (kind === 'gauge') return levels.map((l, i) => (l === undefined ? `_x${counts[i] + 1}` : `${num(l)}x${counts[i]}`)).join(' ');
   if (levels.some((l) => l === undefined)) throw new Error('a counter fixture cannot have absent phases');
@@ -85,18 +91,25 @@ function valuesText(kind: FixtureSeries['kind'], levels: Array<number | undefine
     .join(' ');
 }
 
-/** Input series for consecutive phases: phase i holds `fixtures[i]` for `counts[i]` + 1 samples. */
-function inputSeries(fixtures: Fixture[], counts: number[]): Array<{ series: string; values: string }> {
-  const byKey = new Map<string, { labels: Record<string, string>; kind: FixtureSeries['kind']; levels: Array<number | undefined> }>();
+/**
+ * Input series for consecutive phases: phase i holds `fixtures[i]` for `counts[i]` + 1 samples, and is
+ * probed at its sample `probeAt[i]` (where a sloped gauge has its level).
+ */
+function inputSeries(fixtures: Fixture[], counts: number[], probeAt: number[] = []): Array<{ series: string; values: string }> {
+  const byKey = new Map<string, { labels: Record<string, string>; kind: FixtureSeries['kind']; levels: Array<number | undefined>; slope: number }>();
   fixtures.forEach((f, phase) => {
     for (const s of f.series) {
       const key = seriesText(s.labels);
-      const entry = byKey.get(key) ?? { labels: { ...s.labels }, kind: s.kind, levels: fixtures.map((): number | undefined => 0) };
+      const entry = byKey.get(key) ?? { labels: { ...s.labels }, kind: s.kind, levels: fixtures.map((): number | undefined => 0), slope: 0 };
       entry.levels[phase] = s.absent ? undefined : s.level;
+      if (s.slope && entry.slope && s.slope !== entry.slope) throw new Error(`series ${key} has different slopes in different phases`);
+      entry.slope = s.slope ?? entry.slope;
       byKey.set(key, entry);
     }
   });
-  return [...byKey.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, s]) => ({ series: key, values: valuesText(s.kind, s.levels, counts) }));
+  return [...byKey.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, s]) => ({ series: key, values: valuesText(s.kind, s.levels, counts, s.slope, probeAt) }));
 }
 
 const samples = (d: Duration): number => Math.ceil(d.toMillis() / SAMPLE_INTERVAL.toMillis());
@@ -144,8 +157,9 @@ function alertTest(alert: AlertRule, group: RuleGroup, window: Duration, options
   if (alert.for.compare(options.evaluationInterval) > 0) {
     checks.push({ eval_time: switchAt.plus(alert.for).plus(options.evaluationInterval.times(-1)).toPromDuration(), alertname: alert.name, exp_alerts: [] });
   }
+  const firingAfter = window.plus(alert.for).plus(Duration.minutes(2));
   checks.push({
-    eval_time: switchAt.plus(window).plus(alert.for).plus(Duration.minutes(2)).toPromDuration(),
+    eval_time: switchAt.plus(firingAfter).toPromDuration(),
     alertname: alert.name,
     exp_alerts: [exp(firing.labels, probes.firing)],
   });
@@ -153,7 +167,8 @@ function alertTest(alert: AlertRule, group: RuleGroup, window: Duration, options
   return {
     name: `${alert.name}: silent at ${new Quantity(probes.silent, t.unit)}, fires at ${new Quantity(probes.firing, t.unit)} after ${alert.for.toHuman()}`,
     interval: SAMPLE_INTERVAL.toPromDuration(),
-    input_series: inputSeries([silent, firing], [n, n]),
+    // a sloped gauge has the probed value where it is probed: the end of the first phase, the firing check in the second
+    input_series: inputSeries([silent, firing], [n, n], [n, samples(firingAfter)]),
     alert_rule_test: checks,
   };
 }

@@ -21,8 +21,10 @@ export const POSTGRES_EXPORTER = exporterSource('postgres-exporter', 'postgres-e
 export const ALERTMANAGER = exporterSource('Alertmanager', 'alertmanager', endpointLabels, 'alertmanager-0');
 // The kubelet is scraped per node.
 export const CADVISOR = exporterSource('cAdvisor', 'kubelet-cadvisor', ['job', 'instance', 'node']);
-// Prometheus scrapes itself through a static target.
-export const PROMETHEUS = exporterSource('Prometheus', 'prometheus', ['job', 'instance']);
+// The kubelet's own /metrics (volume stats), scraped per node.
+export const KUBELET = exporterSource('kubelet', 'kubelet', ['job', 'instance', 'node']);
+// Every Prometheus replica scrapes every replica through their headless Service's endpoints: `pod` names it.
+export const PROMETHEUS = exporterSource('Prometheus', 'prometheus', endpointLabels, 'prometheus-0');
 /** `up` exists for every target, with that target's labels. */
 export const ANY_TARGET = exporterSource('any scrape target', '.+', ['job', 'instance', 'service', 'namespace', 'pod', 'node']);
 
@@ -71,6 +73,13 @@ export const cadvisor = {
   memoryWorkingSet: metric(CADVISOR, { name: 'container_memory_working_set_bytes', kind: 'gauge', unit: BYTES, labels: cadvisorLabels, help: 'Working set of a container: what the OOM killer compares with the limit.' }),
 };
 
+// Volume stats of the mounted PersistentVolumeClaims, from the kubelet of the node the pod runs on.
+const volumeLabels = ['namespace', 'persistentvolumeclaim'] as const;
+export const kubelet = {
+  volumeAvailable: metric(KUBELET, { name: 'kubelet_volume_stats_available_bytes', kind: 'gauge', unit: BYTES, labels: volumeLabels, help: 'Bytes free on a mounted volume claim, for its pod\'s user.' }),
+  volumeCapacity: metric(KUBELET, { name: 'kubelet_volume_stats_capacity_bytes', kind: 'gauge', unit: BYTES, labels: volumeLabels, help: 'Capacity of a mounted volume claim, in bytes.' }),
+};
+
 export const nodeExporter = {
   cpuSeconds: metric(NODE_EXPORTER, { name: 'node_cpu_seconds_total', kind: 'counter', unit: SECONDS, labels: ['cpu', 'mode'], help: 'Seconds the CPUs spent in each mode.' }),
   memoryAvailable: metric(NODE_EXPORTER, { name: 'node_memory_MemAvailable_bytes', kind: 'gauge', unit: BYTES, labels: [], help: 'Memory available to start new applications, in bytes.' }),
@@ -85,6 +94,9 @@ export const postgres = {
   maxConnections: metric(POSTGRES_EXPORTER, { name: 'pg_settings_max_connections', kind: 'gauge', unit: COUNT, labels: [], help: 'The max_connections setting of the server.' }),
 };
 
+// A remote write queue: its configured name and the receiver's URL.
+const remoteQueueLabels = ['remote_name', 'url'] as const;
+
 export const prometheus = {
   configReloadSuccessful: metric(PROMETHEUS, { name: 'prometheus_config_last_reload_successful', kind: 'gauge', unit: COUNT, labels: [], help: '1 if the last configuration reload succeeded, 0 if not.' }),
   ruleEvaluationFailures: metric(PROMETHEUS, { name: 'prometheus_rule_evaluation_failures_total', kind: 'counter', unit: COUNT, labels: ['rule_group'], help: 'Rule evaluations that failed.' }),
@@ -94,10 +106,17 @@ export const prometheus = {
   ruleGroupIterationsMissed: metric(PROMETHEUS, { name: 'prometheus_rule_group_iterations_missed_total', kind: 'counter', unit: COUNT, labels: ['rule_group'], help: 'Rule group evaluations skipped because the previous one was still running.' }),
   compactionsFailed: metric(PROMETHEUS, { name: 'prometheus_tsdb_compactions_failed_total', kind: 'counter', unit: COUNT, labels: [], help: 'TSDB compactions that failed.' }),
   walTruncationsFailed: metric(PROMETHEUS, { name: 'prometheus_tsdb_wal_truncations_failed_total', kind: 'counter', unit: COUNT, labels: [], help: 'WAL truncations that failed.' }),
+  // Remote write (2.42 and 3.x alike; 3.7 deprecates highest_timestamp_in_seconds for a per-queue gauge, 3.5 is pinned)
+  remoteSamples: metric(PROMETHEUS, { name: 'prometheus_remote_storage_samples_total', kind: 'counter', unit: COUNT, labels: remoteQueueLabels, help: 'Samples sent to a remote write receiver, counting every attempt, failed ones included.' }),
+  remoteSamplesFailed: metric(PROMETHEUS, { name: 'prometheus_remote_storage_samples_failed_total', kind: 'counter', unit: COUNT, labels: remoteQueueLabels, help: 'Samples a remote write receiver refused for good (non-recoverable errors, 4xx): they are lost.' }),
+  remoteHighestTimestampIn: metric(PROMETHEUS, { name: 'prometheus_remote_storage_highest_timestamp_in_seconds', kind: 'gauge', unit: SECONDS, labels: [], help: 'Newest sample timestamp that came into remote storage, in seconds since the epoch.' }),
+  remoteHighestSentTimestamp: metric(PROMETHEUS, { name: 'prometheus_remote_storage_queue_highest_sent_timestamp_seconds', kind: 'gauge', unit: SECONDS, labels: remoteQueueLabels, help: 'Newest sample timestamp a remote write queue sent, in seconds since the epoch (absent until its first send).' }),
 };
 
 export const alertmanager = {
   configReloadSuccessful: metric(ALERTMANAGER, { name: 'alertmanager_config_last_reload_successful', kind: 'gauge', unit: COUNT, labels: [], help: '1 if the last configuration reload succeeded, 0 if not.' }),
   notifications: metric(ALERTMANAGER, { name: 'alertmanager_notifications_total', kind: 'counter', unit: COUNT, labels: ['integration'], help: 'Notification attempts, by integration (slack, email, ...).' }),
   notificationsFailed: metric(ALERTMANAGER, { name: 'alertmanager_notifications_failed_total', kind: 'counter', unit: COUNT, labels: ['integration'], help: 'Notification attempts that failed, by integration.' }),
+  clusterMembers: metric(ALERTMANAGER, { name: 'alertmanager_cluster_members', kind: 'gauge', unit: COUNT, labels: [], help: 'Members of the gossip cluster this Alertmanager sees, itself included.' }),
+  configHash: metric(ALERTMANAGER, { name: 'alertmanager_config_hash', kind: 'gauge', unit: COUNT, labels: [], help: 'Hash of the loaded configuration (a number, not a count): members that differ run different configurations.' }),
 };

@@ -38,6 +38,11 @@ export const LABEL_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   id: ['/kubepods/burstable/pod6f1c2d8e/1b2c'],
   image: ['ghcr.io/knowton/backend:1.4.2'],
   name: ['1b2c3d4e5f60'],
+  // the kubelet's volume stats
+  persistentvolumeclaim: ['data-prometheus-0'],
+  // Prometheus's remote write queues
+  remote_name: ['mimir'],
+  url: ['https://mimir.example.org/api/v1/push'],
   // node-exporter
   cpu: ['0', 'total'],
   mode: ['idle', 'user'],

@@ -38,6 +38,11 @@ export interface PrometheusConfigOptions {
   readonly appNamespaces: readonly string[];
   /** Exporter and component jobs discovered through their Services. */
   readonly serviceTargets: readonly ServiceScrapeTarget[];
+  /**
+   * The Prometheus pods themselves, through their headless Service: every replica scrapes every replica,
+   * so an alert about one carries its `pod` and both replicas send it with the same labels.
+   */
+  readonly self: ServiceScrapeTarget;
   /** Alertmanager addresses (`host:port`); none leaves out the alerting block. */
   readonly alertmanagers: readonly string[];
   /** Skip verification of the kubelet's serving certificate (self-signed on most clusters). */
@@ -120,6 +125,26 @@ function cadvisorJob(o: PrometheusConfigOptions): object {
   };
 }
 
+/** The kubelet's own /metrics: only the volume stats, of volume claims in the watched namespaces. */
+export const KUBELET_METRICS = ['kubelet_volume_stats_available_bytes', 'kubelet_volume_stats_capacity_bytes'];
+
+function kubeletJob(o: PrometheusConfigOptions): object {
+  return {
+    job_name: 'kubelet',
+    scheme: 'https',
+    metrics_path: '/metrics',
+    kubernetes_sd_configs: [{ role: 'node' }],
+    authorization: { credentials_file: `${SA_DIR}/token` },
+    tls_config: { ca_file: `${SA_DIR}/ca.crt`, insecure_skip_verify: o.kubeletInsecureSkipVerify },
+    relabel_configs: [{ source_labels: ['__meta_kubernetes_node_name'], target_label: 'node' }],
+    // The kubelet exposes thousands of its own series (request latencies, runtime operations): none is read.
+    metric_relabel_configs: [
+      { source_labels: ['__name__'], regex: KUBELET_METRICS.join('|'), action: 'keep' },
+      { source_labels: ['namespace'], regex: [...o.appNamespaces].join('|'), action: 'keep' },
+    ],
+  };
+}
+
 function serviceJob(t: ServiceScrapeTarget): object {
   return {
     job_name: t.jobName,
@@ -156,9 +181,10 @@ export function renderPrometheusConfig(o: PrometheusConfigOptions): Record<strin
   }
   if (o.remoteWrite.length) config.remote_write = [...o.remoteWrite];
   config.scrape_configs = [
-    { job_name: 'prometheus', static_configs: [{ targets: ['localhost:9090'] }] },
+    serviceJob(o.self),
     appPodJob(o),
     cadvisorJob(o),
+    kubeletJob(o),
     ...o.serviceTargets.map(serviceJob),
   ];
   return config;

@@ -261,6 +261,7 @@ export class Prometheus extends Construct {
       rulesDir: RULES_DIR,
       appNamespaces: watched,
       serviceTargets: props.serviceTargets ?? [],
+      self: { jobName: 'prometheus', namespace: ns, serviceName: 'prometheus-headless', portName: 'web' },
       alertmanagers: props.alertmanagers ?? [],
       kubeletInsecureSkipVerify: props.kubeletInsecureSkipVerify ?? true,
     });
@@ -283,6 +284,9 @@ export class Prometheus extends Construct {
       metadata: meta('prometheus-headless'),
       spec: {
         clusterIp: 'None',
+        // The self-scrape job reads these endpoints: a replica that is not ready (replaying its WAL, stuck)
+        // stays a target, scraped as down and named, rather than vanishing from `up`.
+        publishNotReadyAddresses: true,
         selector,
         ports: [{ name: 'web', port: Prometheus.SERVICE.port, targetPort: k8s.IntOrString.fromString('web') }],
       },

@@ -75,7 +75,8 @@ export function localPrometheusConfig(
       delete job.kubernetes_sd_configs;
       // Discovery meta labels do not exist for static targets, so the relabelling that reads them goes too.
       delete job.relabel_configs;
-      job.static_configs = opts.targets?.[job.job_name] ?? [];
+      // The self-scrape is discovered too: without targets for it, the server scrapes itself.
+      job.static_configs = opts.targets?.[job.job_name] ?? (job.job_name === 'prometheus' ? [{ targets: [opts.selfAddress] }] : []);
     }
   }
   if (opts.alertmanagers && local.alerting) {

@@ -18,6 +18,7 @@ import { ruleGroups } from '../../rules';
 import { SECRET_KEYS, SLACK_CHANNEL_KEYS, slackChannelSecretKey } from '../alertmanager';
 import type { AlertOverride } from '../alerting';
 import { environmentConfig, StackConfig } from '../config';
+import { ruleContextOf } from '../stack';
 import { synthesize } from '../synth';
 import { Duration } from '../units';
 import { dashboardModels, loadObjects, localPrometheusConfig, prometheusFiles, withLocalServiceAccount, writeAlertmanagerFiles } from './dist';
@@ -80,7 +81,7 @@ export function localStackConfig(config: StackConfig, receiverUrl: string, timin
   if (!timings) return { ...config, alertmanager };
   const min = (a: Duration, b: Duration): Duration => (a.compare(b) <= 0 ? a : b);
   const alerts: Record<string, AlertOverride> = { ...config.alerts };
-  for (const alert of ruleGroups().flatMap((g) => g.alerts)) {
+  for (const alert of ruleGroups(ruleContextOf(config)).flatMap((g) => g.alerts)) {
     alerts[alert.name] = { ...alerts[alert.name], for: min(alerts[alert.name]?.for ?? alert.for, timings.alertFor) };
   }
   const fast = { groupWait: timings.groupWait, groupInterval: timings.groupInterval };
@@ -226,6 +227,8 @@ export class LocalStack {
           targets: {
             ...exporter.targets,
             alertmanager: amReplicas.map((j) => ({ targets: [amAddresses[j]], labels: { namespace, pod: `alertmanager-${j}`, node: exporter.node } })),
+            // every replica scrapes every replica, as through the headless Service's endpoints
+            prometheus: promReplicas.map((j) => ({ targets: [`${HOST}:${promPorts[j]}`], labels: { namespace, pod: `prometheus-${j}`, node: exporter.node } })),
           },
           alertmanagers: amAddresses,
         });

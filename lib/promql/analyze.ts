@@ -384,3 +384,17 @@ export function isBinaryExpr(expr: string): boolean {
   return binary;
 }
 const binaryExprs = new Map<string, boolean>();
+
+/**
+ * Whether `expr` is a binary expression binding looser than a comparison (`and`, `or`, `unless`, or a
+ * comparison itself): `x or vector(0) < 2` would compare only `vector(0)`, so such an expression needs
+ * parentheses before a threshold.
+ */
+export function bindsLooserThanComparison(expr: string): boolean {
+  const top = parser.parse(expr).topNode.firstChild;
+  if (top?.type.name !== 'BinaryExpr') return false;
+  for (let c = top.firstChild; c; c = c.nextSibling) {
+    if (['And', 'Or', 'Unless', 'Eql', 'Neq', 'Gtr', 'Lss', 'Gte', 'Lte'].includes(c.type.name)) return true;
+  }
+  return false;
+}

@@ -1,7 +1,7 @@
 import { LABEL_EXAMPLES } from '../catalog/labels';
 import { Metric } from '../catalog/metric';
 import { Dimension, Duration, Quantity, Unit, Units } from '../units';
-import { isBinaryExpr } from './analyze';
+import { bindsLooserThanComparison, isBinaryExpr } from './analyze';
 import { checkRegex, ConfigError } from '../validate';
 
 /** A label matcher: exact value, regular expression (anchored, as in PromQL), or their negation. */
@@ -19,6 +19,11 @@ export interface FixtureSeries {
   readonly level: number;
   /** The series has no sample at all (a target that is gone): `_` in promtool's notation. @default false */
   readonly absent?: boolean;
+  /**
+   * A gauge that changes by this much per second (a volume filling up): `level` is its value at the
+   * time the test probes the phase, and the samples before lie on the same line. @default 0
+   */
+  readonly slope?: number;
 }
 
 /** Series that make a query evaluate to a chosen value, and the labels of the result. */
@@ -130,7 +135,8 @@ export class Query<D extends Dimension> {
 
 /** Renders a condition as PromQL in the threshold's own unit: `(errors / total) * 100 > 5`. */
 export function renderCondition<D extends Dimension>(c: Condition<D>): string {
-  return `${c.query.in(c.threshold.unit)} ${c.op} ${c.threshold.amount}`;
+  const lhs = c.query.in(c.threshold.unit);
+  return `${bindsLooserThanComparison(lhs) ? `(${lhs})` : lhs} ${c.op} ${c.threshold.amount}`;
 }
 
 /** A range selector's window (`[5m]`, `[1h30m]`); subqueries (`[5m:1m]`) do not match. */
@@ -474,4 +480,98 @@ export function anyOf(by: readonly string[], first: Query<'count'>, ...rest: Que
     all.map((q) => q.description).join(', or '),
     fixture,
   );
+}
+
+/**
+ * How far `ahead` is beyond `behind`, both in one dimension: `ahead - behind`. With `ignoring` the two
+ * sides match without those labels, and `behind` (the many side, one series per queue) keeps them
+ * (`group_right`): the highest timestamp Prometheus took in against the highest each remote queue sent.
+ */
+export function lead<D extends Dimension>(ahead: Query<D>, behind: Query<D>, options: { readonly ignoring?: readonly string[] } = {}): Query<D> {
+  if (ahead.unit.factorTo(behind.unit) !== 1) throw new Error(`lead: ${ahead.unit.name} and ${behind.unit.name} differ`);
+  const ign = options.ignoring ?? [];
+  const op = ign.length ? `- ignoring (${ign.join(', ')}) group_right ` : '- ';
+  const fixture =
+    ahead.fixture && behind.fixture
+      ? (value: number): Fixture => {
+          // Any common base: timestamps in seconds since the epoch, far from 0 as real ones are.
+          const base = 1_700_000_000;
+          const a = ahead.fixture!(base + value);
+          const b = behind.fixture!(base);
+          return { series: [...a.series, ...b.series], labels: ign.length ? b.labels : a.labels };
+        }
+      : undefined;
+  return new Query(`${paren(ahead.expr)} ${op}${paren(behind.expr)}`, ahead.unit, `${ahead.description} minus ${behind.description}`, fixture);
+}
+
+/**
+ * How many different values a gauge has across its series (`count(count_values(...))`): the
+ * configurations of the members of a cluster, by their hash. The test fixture spreads `value`
+ * different values over `members` series.
+ */
+export function distinctValues<L extends string>(
+  metric: Metric<L, Dimension, 'gauge'>,
+  options: { readonly where?: Matchers<NoInfer<L>>; readonly members: number },
+): Query<'count'> {
+  const matchers = allMatchers(metric, options.where);
+  const sel = selectorText(metric.name, matchers);
+  return new Query(`count(count_values("value", ${sel}))`, Units.COUNT, `the number of different values of ${sel}`, (value) => {
+    const n = Math.round(value);
+    if (n < 0 || n > options.members) throw new Error(`${options.members} series cannot hold ${value} different values of ${metric.name}`);
+    const labels = exampleLabels(metric, matchers);
+    // one series per member, told apart by instance; member i holds value min(i, n - 1) + 1
+    const series: FixtureSeries[] = n === 0 ? [] : Array.from({ length: options.members }, (_, i) => ({
+      labels: { ...labels, instance: `10.42.1.${10 + i}:9093` },
+      kind: 'gauge',
+      level: Math.min(i, n - 1) + 1,
+    }));
+    return { series, labels: {} };
+  });
+}
+
+/**
+ * The free share of a volume (available / capacity), only for volumes whose free bytes, extrapolated
+ * linearly from the last `trend`, run out within `horizon` (`predict_linear(...) < 0`): the upstream
+ * mixin's "filling up". The test fixture empties half the volume per horizon, at a steady pace.
+ */
+export function fillingUp<L extends string>(
+  available: Metric<L, 'bytes', 'gauge'>,
+  capacity: Metric<L, 'bytes', 'gauge'>,
+  options: { readonly trend: Duration; readonly horizon: Duration; readonly where?: Matchers<NoInfer<L>> },
+): Query<'ratio'> {
+  const availableMatchers = allMatchers(available, options.where);
+  const capacityMatchers = allMatchers(capacity, options.where);
+  const avail = selectorText(available.name, availableMatchers);
+  const cap = selectorText(capacity.name, capacityMatchers);
+  const expr = `${avail} / ${cap} and predict_linear(${avail}[${options.trend.toPromDuration()}], ${options.horizon.toSeconds()}) < 0`;
+  const desc = `the free share of a volume (${available.name} / ${capacity.name}) whose trend over ${options.trend.toHuman()} fills it within ${options.horizon.toHuman()}`;
+  return new Query(expr, Units.RATIO, desc, (value) => {
+    const size = 100 * 2 ** 30;
+    // One pace whatever the value (a series has one slope across the test's phases): half the volume
+    // per horizon, so anything under half full is predicted to run out within it.
+    const a = exampleLabels(available, availableMatchers);
+    const c = exampleLabels(capacity, capacityMatchers);
+    return {
+      series: [
+        { labels: a, kind: 'gauge', level: value * size, slope: -size / 2 / options.horizon.toSeconds() },
+        { labels: c, kind: 'gauge', level: size },
+      ],
+      labels: withoutName(a),
+    };
+  });
+}
+
+/** The query with a label copied out of another by a regular expression (`label_replace`): the pod of a volume claim. */
+export function withLabel<D extends Dimension>(query: Query<D>, options: { readonly label: string; readonly from: string; readonly regex: RegExp }): Query<D> {
+  checkRegex(`withLabel ${options.label}`, 'regex', options.regex.source);
+  const re = new RegExp(`^(?:${options.regex.source})$`);
+  const expr = `label_replace(${query.expr}, ${JSON.stringify(options.label)}, "$1", ${JSON.stringify(options.from)}, ${JSON.stringify(options.regex.source)})`;
+  const fixture = query.fixture
+    ? (value: number): Fixture => {
+        const f = query.fixture!(value);
+        const m = re.exec(f.labels[options.from] ?? '');
+        return { series: f.series, labels: m ? { ...f.labels, [options.label]: m[1] } : f.labels };
+      }
+    : undefined;
+  return new Query(expr, query.unit, query.description, fixture);
 }

@@ -44,7 +44,7 @@ export const OPERATOR_SETTINGS_KEYS = keysOf<OperatorSettings>()([
   'namespace', 'release', 'ruleSelector', 'podMonitorSelector', 'serviceMonitorSelector', 'alertmanagerConfigSelector',
   'grafanaDashboardLabels', 'dashboardNamespace', 'jobs', 'scrapeInterval', 'evaluationInterval', 'grafanaUrl', 'receiverSecretName', 'receiverSecretKeys',
 ]);
-export const OPERATOR_JOB_KEYS = keysOf<NonNullable<OperatorSettings['jobs']>>()(['prometheus', 'alertmanager', 'kubeStateMetrics', 'nodeExporter', 'cadvisor']);
+export const OPERATOR_JOB_KEYS = keysOf<NonNullable<OperatorSettings['jobs']>>()(['prometheus', 'alertmanager', 'kubeStateMetrics', 'nodeExporter', 'cadvisor', 'kubelet']);
 
 export const OPERATOR_DEFAULTS = {
   namespace: 'monitoring',
@@ -77,6 +77,7 @@ export function operatorJobs(settings: OperatorSettings = {}): Omit<MonitoringJo
     kubeStateMetrics: 'kube-state-metrics',
     nodeExporter: 'node-exporter',
     cadvisor: 'kubelet',
+    kubelet: 'kubelet',
     ...settings.jobs,
   };
 }
