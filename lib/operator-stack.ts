@@ -9,6 +9,7 @@ import { toYaml } from './yaml';
 import { checkStackConfig, StackConfig } from './config';
 import { RuleGroup, validateRuleGroups } from './alerting';
 import { DEFAULT_SECRETS_DIR, renderAlertmanagerConfig, TEMPLATE_FILE, TEMPLATE_SOURCE } from './alertmanager';
+import { WATCHDOG_ALERTNAME } from './alertmanager/config';
 import { checkDashboards } from './dashboards/validate';
 import { MonitoringNamespace } from './components/namespace';
 import { PostgresExporter } from './components/postgres-exporter';
@@ -63,10 +64,11 @@ export class OperatorStack {
     const alerting = alertingSources(config, {
       ruleContext: { watchedNamespaces: watched, jobs: { ...target.jobs, postgresExporter: STANDALONE_JOBS.postgresExporter } },
       grafanaUrl: target.grafanaUrl,
-      alertLabels: { namespace },
+      // `environment`: the standalone stack's external label, which the notification titles start with.
+      alertLabels: { namespace, environment },
     });
     this.ruleGroups = alerting.ruleGroups;
-    this.ruleFiles = alerting.ruleFiles;
+    this.ruleFiles = withWatchdogSeverity(alerting.ruleFiles, OPERATOR_WATCHDOG_SEVERITY);
     this.dashboards = alerting.dashboardModels;
     validateRuleGroups(this.ruleGroups, { scrapeInterval: target.scrapeInterval, evaluationInterval: target.evaluationInterval });
     checkDashboards(alerting.dashboardModels, { catalog: alerting.catalog, rateInterval: target.scrapeInterval.times(4) });
@@ -79,7 +81,7 @@ export class OperatorStack {
       podMonitorLabels: target.podMonitorSelector,
       serviceMonitorLabels: target.serviceMonitorSelector,
     });
-    new KnowtonPrometheusRules(chart('prometheus-rules'), 'prometheus-rules', { namespace, ruleFiles: alerting.ruleFiles, labels: target.ruleSelector });
+    new KnowtonPrometheusRules(chart('prometheus-rules'), 'prometheus-rules', { namespace, ruleFiles: this.ruleFiles, labels: target.ruleSelector });
     this.alertmanagerYml = renderAlertmanagerConfig({ ...config.alertmanager }, 'StackConfig.alertmanager');
     new KnowtonAlertmanagerConfig(chart('alertmanager-config'), 'alertmanager-config', {
       namespace,
@@ -92,15 +94,34 @@ export class OperatorStack {
       dashboards: alerting.dashboardModels,
       labels: target.grafanaDashboardLabels,
     });
-    this.files = new Map([[HELM_VALUES_FILE, toYaml(helmValues(target, namespace))]]);
+    this.files = new Map([[HELM_VALUES_FILE, toYaml(helmValues(target))]]);
   }
+}
+
+/**
+ * The Watchdog's severity in an operator stack. kube-prometheus-stack's InfoInhibitor mutes every `severity=info`
+ * alert of a namespace while none of its alerts is a warning or critical, which would silence KnowTon's heartbeat
+ * whenever all is well and page through the dead man's switch; the chart's own Watchdog uses `none` for the same
+ * reason. Routing does not read it: the heartbeat route matches the alert's name.
+ */
+export const OPERATOR_WATCHDOG_SEVERITY = 'none';
+
+export function withWatchdogSeverity(files: Readonly<Record<string, { groups: object[] }>>, severity: string): Record<string, { groups: object[] }> {
+  type File = { groups: Array<{ rules: Array<{ alert?: string; labels?: Record<string, string> }> }> };
+  return Object.fromEntries(Object.entries(files).map(([name, file]) => [name, {
+    ...file,
+    groups: (file as File).groups.map((g) => ({
+      ...g,
+      rules: g.rules.map((r) => (r.alert === WATCHDOG_ALERTNAME ? { ...r, labels: { ...r.labels, severity } } : r)),
+    })),
+  }]));
 }
 
 /**
  * The kube-prometheus-stack values under which its Prometheus, Alertmanager and Grafana pick these resources up,
  * to merge into the release's values (`helm upgrade -f`).
  */
-export function helmValues(target: OperatorTarget, namespace: string): object {
+export function helmValues(target: OperatorTarget): object {
   const selector = (labels: Readonly<Record<string, string>>) => ({ matchLabels: { ...labels } });
   const [labelKey, labelValue] = Object.entries(target.grafanaDashboardLabels)[0];
   return {
@@ -109,19 +130,20 @@ export function helmValues(target: OperatorTarget, namespace: string): object {
         // false: the selectors below are used as written (true would replace an empty one with `release: <release>`).
         ruleSelectorNilUsesHelmValues: false,
         ruleSelector: selector(target.ruleSelector),
-        ruleNamespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+        // Every namespace, the chart's default: naming only KnowTon's would drop the platform's own monitors and rules.
+        ruleNamespaceSelector: {},
         podMonitorSelectorNilUsesHelmValues: false,
         podMonitorSelector: selector(target.podMonitorSelector),
-        podMonitorNamespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+        podMonitorNamespaceSelector: {},
         serviceMonitorSelectorNilUsesHelmValues: false,
         serviceMonitorSelector: selector(target.serviceMonitorSelector),
-        serviceMonitorNamespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+        serviceMonitorNamespaceSelector: {},
       },
     },
     alertmanager: {
       alertmanagerSpec: {
         alertmanagerConfigSelector: selector(target.alertmanagerConfigSelector),
-        alertmanagerConfigNamespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+        alertmanagerConfigNamespaceSelector: {},
         // The operator adds namespace="<namespace>" to the AlertmanagerConfig's top route and inhibit rules.
         alertmanagerConfigMatcherStrategy: { type: 'OnNamespace' },
       },

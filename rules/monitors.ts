@@ -16,11 +16,16 @@ const oneOf = (names: readonly string[]) => new RegExp([...new Set(names)].join(
 export function monitorRules(ctx: RuleContext = DEFAULT_RULE_CONTEXT): RuleGroup {
   const replicas = ctx.alertmanagerReplicas ?? 1;
   const jobs = jobsOf(ctx);
+  // An operator stack's Prometheus scrapes every team's Prometheus, Alertmanager and node: KnowTon's alerts
+  // watch only the platform's own pair, which its alerts go through, and of the targets only its own.
+  const own: Own = ctx.jobs === undefined
+    ? { targets: [jobs.prometheus, jobs.kubeStateMetrics, jobs.nodeExporter, jobs.postgresExporter, jobs.cadvisor, jobs.kubelet] }
+    : { prometheus: { job: jobs.prometheus }, alertmanager: { job: jobs.alertmanager }, targets: [jobs.postgresExporter] };
   return new RuleGroup({
     name: 'monitoring',
     category: 'monitoring',
     alerts: [
-      ...alerts(jobs),
+      ...alerts(jobs, own),
       ...(ctx.jobs === undefined ? [volumeFillingUp(ctx)] : []),
       ...(ctx.remoteWrite ? remoteWriteAlerts() : []),
       ...(replicas > 1 ? alertmanagerClusterAlerts(replicas, jobs) : []),
@@ -28,7 +33,14 @@ export function monitorRules(ctx: RuleContext = DEFAULT_RULE_CONTEXT): RuleGroup
   });
 }
 
-const alerts = (jobs: MonitoringJobs): AlertRule[] => [
+/** Matchers of the Prometheus and Alertmanager series the alerts read (none: every one scraped), and the targets MonitoringTargetDown watches. */
+interface Own {
+  readonly prometheus?: { readonly job: string };
+  readonly alertmanager?: { readonly job: string };
+  readonly targets: readonly string[];
+}
+
+const alerts = (jobs: MonitoringJobs, own: Own): AlertRule[] => [
   new AlertRule({
     name: 'Watchdog',
     severity: 'info',
@@ -46,7 +58,7 @@ const alerts = (jobs: MonitoringJobs): AlertRule[] => [
     name: 'PrometheusConfigReloadFailed',
     severity: 'warning',
     component: 'prometheus',
-    when: gauge(prometheus.configReloadSuccessful, { over: { fn: 'min_over_time', window: Duration.minutes(5) } }).equals(count(0)),
+    when: gauge(prometheus.configReloadSuccessful, { where: own.prometheus, over: { fn: 'min_over_time', window: Duration.minutes(5) } }).equals(count(0)),
     for: Duration.minutes(10),
     summary: 'Prometheus {{ $labels.pod }} failed to reload its configuration',
     description: 'The last configuration reload of Prometheus {{ $labels.pod }} failed (value {{ value }}); it keeps running the previous configuration.',
@@ -59,7 +71,7 @@ const alerts = (jobs: MonitoringJobs): AlertRule[] => [
     name: 'PrometheusRuleEvaluationFailures',
     severity: 'warning',
     component: 'prometheus',
-    when: increase(prometheus.ruleEvaluationFailures, { window: Duration.minutes(5), aggregate: 'sum', by: ['pod', 'rule_group'] }).above(count(0)),
+    when: increase(prometheus.ruleEvaluationFailures, { where: own.prometheus, window: Duration.minutes(5), aggregate: 'sum', by: ['pod', 'rule_group'] }).above(count(0)),
     for: Duration.minutes(5),
     summary: 'Prometheus {{ $labels.pod }} fails to evaluate rules of {{ $labels.rule_group }}',
     description: '{{ value }} evaluations of rule group {{ $labels.rule_group }} failed in the last 5 minutes: its alerts may not fire.',
@@ -74,7 +86,7 @@ const alerts = (jobs: MonitoringJobs): AlertRule[] => [
     severity: 'critical',
     component: 'prometheus',
     // max over 5 minutes: a failed self-scrape must not read as "none"
-    when: gauge(prometheus.alertmanagersDiscovered, { over: { fn: 'max_over_time', window: Duration.minutes(5) } })
+    when: gauge(prometheus.alertmanagersDiscovered, { where: own.prometheus, over: { fn: 'max_over_time', window: Duration.minutes(5) } })
       .describedAs('the most Alertmanagers Prometheus knew over 5 minutes')
       .below(count(1)),
     for: Duration.minutes(10),
@@ -89,7 +101,7 @@ const alerts = (jobs: MonitoringJobs): AlertRule[] => [
     name: 'PrometheusMissingRuleEvaluations',
     severity: 'warning',
     component: 'prometheus',
-    when: increase(prometheus.ruleGroupIterationsMissed, { window: Duration.minutes(5), aggregate: 'sum', by: ['pod', 'rule_group'] }).above(count(0)),
+    when: increase(prometheus.ruleGroupIterationsMissed, { where: own.prometheus, window: Duration.minutes(5), aggregate: 'sum', by: ['pod', 'rule_group'] }).above(count(0)),
     for: Duration.minutes(15),
     summary: 'Prometheus {{ $labels.pod }} skips evaluations of {{ $labels.rule_group }}',
     description: 'Rule group {{ $labels.rule_group }} missed {{ value }} evaluations in the last 5 minutes: one evaluation takes longer than its interval, so its alerts fire late.',
@@ -104,7 +116,7 @@ const alerts = (jobs: MonitoringJobs): AlertRule[] => [
     severity: 'warning',
     component: 'prometheus',
     // Prometheus retries a failed compaction every minute, so an hour's window sees a lasting failure.
-    when: increase(prometheus.compactionsFailed, { window: Duration.hours(1), aggregate: 'sum', by: ['pod'] }).above(count(0)),
+    when: increase(prometheus.compactionsFailed, { where: own.prometheus, window: Duration.hours(1), aggregate: 'sum', by: ['pod'] }).above(count(0)),
     for: Duration.minutes(0),
     summary: 'Prometheus {{ $labels.pod }} fails to compact its TSDB',
     description: '{{ value }} TSDB compactions of {{ $labels.pod }} failed in the last hour: the head block grows and the disk fills.',
@@ -118,7 +130,7 @@ const alerts = (jobs: MonitoringJobs): AlertRule[] => [
     severity: 'warning',
     component: 'prometheus',
     // WAL truncation follows each head compaction (every 2 hours): 3 hours see one.
-    when: increase(prometheus.walTruncationsFailed, { window: Duration.hours(3), aggregate: 'sum', by: ['pod'] }).above(count(0)),
+    when: increase(prometheus.walTruncationsFailed, { where: own.prometheus, window: Duration.hours(3), aggregate: 'sum', by: ['pod'] }).above(count(0)),
     for: Duration.minutes(0),
     summary: 'Prometheus {{ $labels.pod }} fails to truncate its write-ahead log',
     description: '{{ value }} WAL truncations of {{ $labels.pod }} failed in the last 3 hours: the WAL grows and a restart replays more of it.',
@@ -132,14 +144,14 @@ const alerts = (jobs: MonitoringJobs): AlertRule[] => [
     severity: 'critical',
     component: 'prometheus',
     when: ratio(
-      rate(prometheus.notificationErrors, { window: Duration.minutes(5), by: ['pod', 'alertmanager'] }),
-      rate(prometheus.notificationsSent, { window: Duration.minutes(5), by: ['pod', 'alertmanager'] }),
+      rate(prometheus.notificationErrors, { where: own.prometheus, window: Duration.minutes(5), by: ['pod', 'alertmanager'] }),
+      rate(prometheus.notificationsSent, { where: own.prometheus, window: Duration.minutes(5), by: ['pod', 'alertmanager'] }),
     ).above(percent(1)),
     for: Duration.minutes(15),
     summary: 'Prometheus {{ $labels.pod }} cannot send alerts to {{ $labels.alertmanager }}',
     description: '{{ value }} of the alerts sent to Alertmanager {{ $labels.alertmanager }} failed (threshold {{ threshold }}): alerts are being lost.',
     firstChecks: [
-      'Is Alertmanager up (AlertmanagerDown)? `kubectl -n knowton-dev get pods -l app=alertmanager`.',
+      'Is Alertmanager up (AlertmanagerDown)? `kubectl -n knowton-dev get pods -l app.kubernetes.io/name=alertmanager`.',
       'Prometheus logs: `kubectl -n knowton-dev logs prometheus-0 | grep -i notifier`.',
       'Network policy between Prometheus and alertmanager-service:9093.',
     ],
@@ -149,14 +161,14 @@ const alerts = (jobs: MonitoringJobs): AlertRule[] => [
     severity: 'critical',
     component: 'alertmanager',
     when: ratio(
-      rate(alertmanager.notificationsFailed, { window: Duration.minutes(5), by: ['integration'] }),
-      rate(alertmanager.notifications, { window: Duration.minutes(5), by: ['integration'] }),
+      rate(alertmanager.notificationsFailed, { where: own.alertmanager, window: Duration.minutes(5), by: ['integration'] }),
+      rate(alertmanager.notifications, { where: own.alertmanager, window: Duration.minutes(5), by: ['integration'] }),
     ).above(percent(1)),
     for: Duration.minutes(15),
     summary: 'Alertmanager fails to deliver notifications via {{ $labels.integration }}',
     description: '{{ value }} of the {{ $labels.integration }} notifications failed (threshold {{ threshold }}).',
     firstChecks: [
-      'Alertmanager logs: `kubectl -n knowton-dev logs -l app=alertmanager | grep -i notify`.',
+      'Alertmanager logs: `kubectl -n knowton-dev logs -l app.kubernetes.io/name=alertmanager | grep -i notify`.',
       'Is the receiver Secret (Slack webhook, SMTP password) present and valid?',
       'Can the pod reach the internet (hooks.slack.com, the SMTP server)?',
     ],
@@ -165,7 +177,7 @@ const alerts = (jobs: MonitoringJobs): AlertRule[] => [
     name: 'AlertmanagerConfigReloadFailed',
     severity: 'warning',
     component: 'alertmanager',
-    when: gauge(alertmanager.configReloadSuccessful, { over: { fn: 'min_over_time', window: Duration.minutes(5) } }).equals(count(0)),
+    when: gauge(alertmanager.configReloadSuccessful, { where: own.alertmanager, over: { fn: 'min_over_time', window: Duration.minutes(5) } }).equals(count(0)),
     for: Duration.minutes(10),
     summary: 'Alertmanager failed to reload its configuration',
     description: 'The last configuration reload of Alertmanager {{ $labels.instance }} failed (value {{ value }}); it keeps the previous configuration.',
@@ -180,7 +192,7 @@ const alerts = (jobs: MonitoringJobs): AlertRule[] => [
     summary: 'Alertmanager is down',
     description: 'Prometheus cannot scrape Alertmanager {{ $labels.instance }} (up = {{ value }}): no notification is sent.',
     firstChecks: [
-      '`kubectl -n knowton-dev get pods -l app=alertmanager` and its logs.',
+      '`kubectl -n knowton-dev get pods -l app.kubernetes.io/name=alertmanager` and its logs.',
       'A configuration that does not load keeps Alertmanager from starting: `amtool check-config`.',
     ],
   }),
@@ -188,7 +200,7 @@ const alerts = (jobs: MonitoringJobs): AlertRule[] => [
     name: 'MonitoringTargetDown',
     severity: 'warning',
     component: 'monitoring',
-    when: gauge(scrape.up, { where: { job: oneOf([jobs.prometheus, jobs.kubeStateMetrics, jobs.nodeExporter, jobs.postgresExporter, jobs.cadvisor, jobs.kubelet]) } }).equals(count(0)),
+    when: gauge(scrape.up, { where: { job: oneOf(own.targets) } }).equals(count(0)),
     for: Duration.minutes(5),
     summary: 'Monitoring target {{ $labels.job }} is down',
     description: 'Prometheus cannot scrape {{ $labels.job }} at {{ $labels.instance }} (up = {{ value }}): alerts that use its metrics cannot fire.',
@@ -263,7 +275,7 @@ function alertmanagerClusterAlerts(replicas: number, jobs: MonitoringJobs): Aler
       summary: 'Alertmanager {{ $labels.pod }} sees only part of its cluster',
       description: 'Alertmanager {{ $labels.pod }} has seen at most {{ value }} cluster members over 5 minutes, of {{ threshold }} expected: members that do not gossip send duplicate notifications and miss silences.',
       firstChecks: [
-        '`kubectl -n knowton-dev get pods -l app=alertmanager`: are all replicas Running and Ready?',
+        '`kubectl -n knowton-dev get pods -l app.kubernetes.io/name=alertmanager`: are all replicas Running and Ready?',
         'Alertmanager logs: `kubectl -n knowton-dev logs alertmanager-0 | grep -i -e memberlist -e cluster`.',
         'NetworkPolicy: the replicas must reach each other on the gossip port (9094, TCP and UDP).',
       ],
@@ -281,7 +293,7 @@ function alertmanagerClusterAlerts(replicas: number, jobs: MonitoringJobs): Aler
       summary: 'Half or more of the Alertmanager cluster is down',
       description: 'Only {{ value }} of the cluster\'s Alertmanagers can be scraped (fewer than {{ threshold }}): notifications depend on the rest, and silences may be lost.',
       firstChecks: [
-        '`kubectl -n knowton-dev get pods -l app=alertmanager` and `kubectl -n knowton-dev describe pod` of the missing ones.',
+        '`kubectl -n knowton-dev get pods -l app.kubernetes.io/name=alertmanager` and `kubectl -n knowton-dev describe pod` of the missing ones.',
         'A node drain or zone outage: the PodDisruptionBudget keeps a majority only against voluntary evictions.',
         'A configuration that does not load stops every replica at its next restart: `amtool check-config`.',
       ],
@@ -325,9 +337,9 @@ function volumeFillingUp(ctx: RuleContext): AlertRule {
     description: 'Volume claim {{ $labels.persistentvolumeclaim }} of {{ $labels.pod }} has {{ value }} free (threshold {{ threshold }}) and at the pace of the last 6 hours fills within 4 days: Prometheus then stops writing samples.',
     firstChecks: [
       'How fast does it grow? Grafana Explore: `kubelet_volume_stats_available_bytes{persistentvolumeclaim="data-prometheus-0"}` over 7 days.',
-      'Does `retentionSize` (90% of the volume by default) keep the TSDB below the volume? The WAL and a compaction in progress come on top of it.',
+      'Does `retentionSize` (90% of the volume by default) keep the TSDB below the volume? It counts the blocks, the WAL and the memory-mapped chunks; a compaction in progress needs room on top of it.',
       'A new target or label with many values (cardinality): Prometheus UI, Status → TSDB Status, top series by metric name.',
-      'Grow the volume claim if its StorageClass allows expansion (`kubectl -n knowton-dev edit pvc data-prometheus-0`), and `prometheus.storageSize` with it.',
+      'Grow each claim if its StorageClass allows expansion (`kubectl -n knowton-dev edit pvc data-prometheus-0`), then set `prometheus.storageSize` to match: a StatefulSet\'s volumeClaimTemplates cannot change, so before the next apply run `kubectl -n knowton-dev delete statefulset prometheus --cascade=orphan` (the pods and claims stay).',
     ],
   });
 }
