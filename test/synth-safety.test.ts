@@ -39,8 +39,9 @@ function copyProject(): string {
 interface Run { code: number | null; signal: string | null; stdout: string; stderr: string }
 
 /**
- * `npm run synth` in `cwd`: main.ts through the copy's scripts/register-ts.js, as package.json runs
- * it. Its transpile cache (in the linked node_modules, keyed by the path in the project) is this
+ * A synth in `cwd`: the copy's main.ts through its scripts/register-ts.js. `npm run synth` runs the same
+ * main.ts bundled (scripts/run-bundled.js, proven in test/synth-command.test.ts), whose bundle each copy
+ * would rebuild; the transpile cache (in the linked node_modules, keyed by the path in the project) is this
  * checkout's: warm, so each run costs a synth, not a transpile of every file.
  */
 function synth(cwd: string, env: Record<string, string> = {}): Run {
