@@ -7,7 +7,7 @@
 import { EVERY_RULE_CONTEXT, ruleGroups } from '../rules';
 import { slos } from '../slos';
 
-export type E2eFile = 'e2e.test.ts' | 'e2e-faults.test.ts' | 'e2e-monitors.test.ts';
+export type E2eFile = 'e2e.test.ts' | 'e2e-faults.test.ts' | 'e2e-monitors.test.ts' | 'e2e-remote-write.test.ts';
 
 export type Coverage = { readonly file: E2eFile } | { readonly excluded: string };
 
@@ -52,10 +52,8 @@ export const E2E_COVERAGE: Readonly<Record<string, Coverage>> = {
   PrometheusVolumeFillingUp: {
     excluded: 'no kubelet serves volume stats in the local stacks, and its 6h trend needs hours of a falling series; test/monitors.test.ts proves it with promtool',
   },
-  PrometheusRemoteWriteFailing: {
-    excluded: 'the e2e stacks do not remote-write; test/monitors.test.ts runs a real Prometheus 2.42 against receivers answering 204 and 400 and a closed port for the series it reads, and promtool for the alert',
-  },
-  PrometheusRemoteWriteBehind: { excluded: 'as PrometheusRemoteWriteFailing: no remote write in the e2e stacks; promtool and a real Prometheus 2.42 in test/monitors.test.ts' },
+  PrometheusRemoteWriteFailing: { file: 'e2e-remote-write.test.ts' },
+  PrometheusRemoteWriteBehind: { file: 'e2e-remote-write.test.ts' },
   AlertmanagerClusterMembersInconsistent: {
     excluded: 'not provoked on the three gossiping Alertmanagers of test/e2e-ha.test.ts yet (a killed member, 5 minutes of max_over_time); promtool cases in test/monitors.test.ts',
   },
