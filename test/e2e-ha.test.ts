@@ -5,6 +5,11 @@
  * test proves the replicas name themselves, their `replica` label is dropped from alerts, and one
  * incident gives one notification per receiver, not six.
  *
+ * The cluster's own alerts fire and resolve on it (its rows of test/e2e-coverage.ts): a member stopped
+ * (AlertmanagerClusterMembersInconsistent on the others), one member reloaded with its own copy of
+ * alertmanager.yml (AlertmanagerConfigInconsistent), two of three stopped (AlertmanagerClusterDown,
+ * still delivered by the one left), then everything restored.
+ *
  * Also local only: Debian's Prometheus 2.x expands ${POD_NAME} in external labels with
  * --enable-feature=expand-external-labels (Prometheus 3, the image, does it by default), prod's
  * email receiver is left out (no SMTP server here), and with TEST_TIMINGS the Alertmanagers wait
@@ -159,7 +164,7 @@ describe('the Alertmanager cluster: a member lost, one running another configura
   let amYml: string;
 
   /** Fails if `name` fires in Prometheus at any sample over `intervals` evaluation intervals. */
-  async function neverFires(name: string, intervals = 4): Promise<void> {
+  async function neverFires(name: string, intervals = 6): Promise<void> {
     const end = Date.now() + stack.interval.times(intervals).toMillis();
     while (Date.now() < end) {
       expect(await e2e.firing()).not.toContain(name);
