@@ -7,7 +7,7 @@
 import { EVERY_RULE_CONTEXT, ruleGroups } from '../rules';
 import { slos } from '../slos';
 
-export type E2eFile = 'e2e.test.ts' | 'e2e-faults.test.ts' | 'e2e-monitors.test.ts' | 'e2e-remote-write.test.ts';
+export type E2eFile = 'e2e.test.ts' | 'e2e-faults.test.ts' | 'e2e-monitors.test.ts' | 'e2e-ha.test.ts' | 'e2e-remote-write.test.ts';
 
 export type Coverage = { readonly file: E2eFile } | { readonly excluded: string };
 
@@ -54,11 +54,9 @@ export const E2E_COVERAGE: Readonly<Record<string, Coverage>> = {
   },
   PrometheusRemoteWriteFailing: { file: 'e2e-remote-write.test.ts' },
   PrometheusRemoteWriteBehind: { file: 'e2e-remote-write.test.ts' },
-  AlertmanagerClusterMembersInconsistent: {
-    excluded: 'not provoked on the three gossiping Alertmanagers of test/e2e-ha.test.ts yet (a killed member, 5 minutes of max_over_time); promtool cases in test/monitors.test.ts',
-  },
-  AlertmanagerClusterDown: { excluded: 'not provoked on the e2e-ha cluster yet (two of three members stopped); promtool cases in test/monitors.test.ts' },
-  AlertmanagerConfigInconsistent: { excluded: 'the local HA stack gives its Alertmanagers one shared configuration file; promtool cases in test/monitors.test.ts' },
+  AlertmanagerClusterMembersInconsistent: { file: 'e2e-ha.test.ts' },
+  AlertmanagerClusterDown: { file: 'e2e-ha.test.ts' },
+  AlertmanagerConfigInconsistent: { file: 'e2e-ha.test.ts' },
   // The SLO tiers (slos/): the 1h tier of backend-availability fires in e2e.test.ts's error spike.
   BackendAvailabilityBurnRate1h: { excluded: `${BURN_RATE}; e2e.test.ts proves it fires and pages` },
   BackendAvailabilityBurnRate6h: { excluded: BURN_RATE },

@@ -5,6 +5,11 @@
  * test proves the replicas name themselves, their `replica` label is dropped from alerts, and one
  * incident gives one notification per receiver, not six.
  *
+ * The cluster's own alerts fire and resolve on it (its rows of test/e2e-coverage.ts): a member stopped
+ * (AlertmanagerClusterMembersInconsistent on the others), one member reloaded with its own copy of
+ * alertmanager.yml (AlertmanagerConfigInconsistent), two of three stopped (AlertmanagerClusterDown,
+ * still delivered by the one left), then everything restored.
+ *
  * Also local only: Debian's Prometheus 2.x expands ${POD_NAME} in external labels with
  * --enable-feature=expand-external-labels (Prometheus 3, the image, does it by default), prod's
  * email receiver is left out (no SMTP server here), and with TEST_TIMINGS the Alertmanagers wait
@@ -12,10 +17,20 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { parse, stringify } from 'yaml';
 import { environmentConfig } from '../lib/config';
 import { getJson, LocalStack, Notification, sleep, TEST_TIMINGS, waitFor } from '../lib/demo';
+import { Duration } from '../lib/units';
+import { E2e, withShortWindows } from './e2e-support';
 
 let stack: LocalStack;
+const e2e = new E2e(() => stack, 'e2e-ha.test.ts');
+
+/**
+ * AlertmanagerClusterMembersInconsistent reads the most members seen over 5 minutes: shortened here
+ * through StackConfig (`alerts.<name>.window`) so that a lost member shows within seconds.
+ */
+const MEMBERS_WINDOW = Duration.seconds(5);
 
 /**
  * The two replicas scrape and evaluate on their own clocks, so for up to an interval or two one has
@@ -26,7 +41,8 @@ let stack: LocalStack;
 const timings = { ...TEST_TIMINGS, groupInterval: TEST_TIMINGS.interval.times(5) };
 
 beforeAll(async () => {
-  stack = await LocalStack.start({ config: environmentConfig('prod'), timings });
+  const config = withShortWindows(['AlertmanagerClusterMembersInconsistent'], MEMBERS_WINDOW, environmentConfig('prod'));
+  stack = await LocalStack.start({ config, timings });
 }, 30000);
 
 afterAll(async () => {
@@ -140,3 +156,81 @@ test('a broken replica is named: its failed reload, seen by both replicas, is on
   expect(new Set(places).size).toBe(places.length);
   for (const n of got) expect(n.labels.pod).toBe('prometheus-1');
 }, 90000);
+
+describe('the Alertmanager cluster: a member lost, one running another configuration, then half of it down', () => {
+  const WARNINGS = ['#knowton-alerts', '#knowton-warnings'];
+  const CRITICAL = ['#knowton-alerts', '#knowton-critical', 'pagerduty'];
+  const CLUSTER = ['AlertmanagerClusterMembersInconsistent', 'AlertmanagerConfigInconsistent', 'AlertmanagerClusterDown'];
+  let amYml: string;
+
+  /** Fails if `name` fires in Prometheus at any sample over `intervals` evaluation intervals. */
+  async function neverFires(name: string, intervals = 6): Promise<void> {
+    const end = Date.now() + stack.interval.times(intervals).toMillis();
+    while (Date.now() < end) {
+      expect(await e2e.firing()).not.toContain(name);
+      await sleep(stack.interval.toMillis() / 4);
+    }
+  }
+
+  test('alertmanager-2 stopped and alertmanager-1 reloaded with an extra receiver: the cluster alerts but ClusterDown fire', async () => {
+    // None of them fires before the faults: what follows is theirs.
+    expect((await e2e.firing()).filter((n) => CLUSTER.includes(n))).toEqual([]);
+    e2e.step();
+    amYml = fs.readFileSync(stack.alertmanagerConfigFiles[1], 'utf8');
+    // A harmless difference: a receiver no route uses.
+    const changed = parse(amYml);
+    changed.receivers.push({ name: 'unused-on-alertmanager-1' });
+    fs.writeFileSync(stack.alertmanagerConfigFiles[1], stringify(changed, { lineWidth: 0 }));
+    const [reload] = await Promise.all([
+      fetch(`${stack.alertmanagerUrls[1]}/-/reload`, { method: 'POST' }).then((r) => r.status),
+      stack.alertmanager[2].stop(),
+    ]);
+    expect(reload).toBe(200);
+
+    const firing = await e2e.untilFiring(['AlertmanagerClusterMembersInconsistent', 'AlertmanagerConfigInconsistent']);
+    const of = (name: string) => firing.filter((a) => a.alertname === name).map((a) => a.labels);
+    // The two members left each see two of three; the stopped one has no series.
+    expect(of('AlertmanagerClusterMembersInconsistent').map((l) => l.pod).sort()).toEqual(['alertmanager-0', 'alertmanager-1']);
+    expect(of('AlertmanagerConfigInconsistent')).toEqual([expect.objectContaining({ severity: 'warning', component: 'alertmanager' })]);
+    // Two of three members up is not "half or more down".
+    await neverFires('AlertmanagerClusterDown');
+    await e2e.notified('AlertmanagerClusterMembersInconsistent', 'firing', WARNINGS);
+    await e2e.notified('AlertmanagerConfigInconsistent', 'firing', WARNINGS);
+  }, 60000);
+
+  test('alertmanager-1 back on the shared configuration: ConfigInconsistent resolves; alertmanager-1 stopped too: ClusterDown fires and reaches every receiver through alertmanager-0', async () => {
+    e2e.step();
+    fs.writeFileSync(stack.alertmanagerConfigFiles[1], amYml);
+    expect((await fetch(`${stack.alertmanagerUrls[1]}/-/reload`, { method: 'POST' })).status).toBe(200);
+    await e2e.untilResolved(['AlertmanagerConfigInconsistent']);
+    await e2e.notified('AlertmanagerConfigInconsistent', 'resolved', WARNINGS);
+
+    e2e.step();
+    await stack.alertmanager[1].stop();
+    const firing = await e2e.untilFiring(['AlertmanagerClusterDown']);
+    expect(firing.filter((a) => a.alertname === 'AlertmanagerClusterDown').map((a) => a.labels)).toEqual([
+      expect.objectContaining({ severity: 'critical', component: 'alertmanager' }),
+    ]);
+    const sent = await e2e.notified('AlertmanagerClusterDown', 'firing', CRITICAL);
+    expect(sent.map(place).sort()).toEqual([...CRITICAL].sort());
+  }, 60000);
+
+  test('both restarted: the cluster forms again and ClusterDown and MembersInconsistent resolve, at every receiver they reached', async () => {
+    e2e.step();
+    await Promise.all([1, 2].map(async (i) => {
+      await stack.alertmanager[i].restart();
+      await stack.alertmanager[i].ready(`${stack.alertmanagerUrls[i]}/-/ready`);
+    }));
+    await waitFor('the gossip cluster to form again', async () => {
+      const statuses = await Promise.all(stack.alertmanagerUrls.map((u) => getJson(`${u}/api/v2/status`)));
+      return statuses.every((s) => s.cluster.peers.length === 3) ? true : undefined;
+    }, 20000);
+    await e2e.untilResolved(['AlertmanagerClusterDown', 'AlertmanagerClusterMembersInconsistent']);
+    await e2e.notified('AlertmanagerClusterDown', 'resolved', CRITICAL, 30000);
+    await e2e.notified('AlertmanagerClusterMembersInconsistent', 'resolved', WARNINGS, 30000);
+  }, 60000);
+});
+
+test('it proved exactly its rows of test/e2e-coverage.ts', () => {
+  e2e.expectCoverage();
+});

@@ -134,10 +134,13 @@ export class E2e {
   }
 
   /**
-   * Waits until none of `names` fires any more in Prometheus, and records them as proved (they must
-   * have been seen firing first: call after untilFiring).
+   * Waits until none of `names` fires any more in Prometheus, and records them as proved. Each must have
+   * fired in this stack (Prometheus's own ALERTS history says so), or an alert that never fired would
+   * count as proved.
    */
   async untilResolved(names: readonly string[], timeoutMs = 30000): Promise<void> {
+    const fired = new Set((await this.stack().query('group by (alertname) (max_over_time(ALERTS{alertstate="firing"}[30m]))')).map((a) => a.metric.alertname));
+    expect(names.filter((n) => !fired.has(n)).map((n) => `${n} never fired`)).toEqual([]);
     await waitFor(`${names.join(', ')} to resolve`, async () => {
       const firing = await this.firing();
       return names.every((n) => !firing.includes(n)) ? true : undefined;

@@ -136,9 +136,17 @@ export class LocalStack {
     readonly prometheusConfigFiles: readonly string[],
     /** the directory of the rule files (every `*.yml` in it is loaded), */
     readonly rulesDir: string,
-    /** and alertmanager.yml (shared by the Alertmanager replicas). */
-    readonly alertmanagerConfigFile: string,
+    /**
+     * and each Alertmanager's alertmanager.yml: byte-identical copies, one per replica, so that a test
+     * can make one member's configuration differ (its hash, alertmanager_config_hash, then differs).
+     */
+    readonly alertmanagerConfigFiles: readonly string[],
   ) {}
+
+  /** The first Alertmanager's alertmanager.yml (the only one without a cluster). */
+  get alertmanagerConfigFile(): string {
+    return this.alertmanagerConfigFiles[0];
+  }
 
   /** The first Prometheus. */
   get prometheusUrl(): string {
@@ -189,9 +197,14 @@ export class LocalStack {
       const meshPorts = await Promise.all(amReplicas.map(() => freePort(HOST)));
       const amAddresses = amPorts.map((port) => `${HOST}:${port}`);
       const alertmanagerUrls = amAddresses.map((a) => `http://${a}`);
+      const alertmanagerConfigFiles = amReplicas.map((i) => {
+        const file = path.join(amDir, `alertmanager-${i}.yml`);
+        fs.copyFileSync(amConfig, file);
+        return file;
+      });
       const alertmanager = amReplicas.map((i) => {
         const server = new Server(alertmanagerBin, [
-          `--config.file=${amConfig}`,
+          `--config.file=${alertmanagerConfigFiles[i]}`,
           `--storage.path=${path.join(amDir, `data-${i}`)}`,
           `--web.listen-address=${amAddresses[i]}`,
           `--web.external-url=${alertmanagerUrls[0]}`,
@@ -268,7 +281,7 @@ export class LocalStack {
         ...prometheus.map((s, i) => s.ready(`${prometheusUrls[i]}/-/ready`)),
       ]);
       const interval = config.prometheus?.scrapeInterval ?? Duration.seconds(15);
-      return new LocalStack(dir, ownsDir, distDir, exporter, receiver, prometheus, prometheusUrls, alertmanager, alertmanagerUrls, dashboardModels(distDir), interval, prometheusConfigFiles, rulesDir, amConfig);
+      return new LocalStack(dir, ownsDir, distDir, exporter, receiver, prometheus, prometheusUrls, alertmanager, alertmanagerUrls, dashboardModels(distDir), interval, prometheusConfigFiles, rulesDir, alertmanagerConfigFiles);
     } catch (err) {
       for (const s of started.reverse()) await s.stop().catch(() => undefined);
       if (ownsDir) fs.rmSync(dir, { recursive: true, force: true });
