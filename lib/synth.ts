@@ -66,7 +66,7 @@ function countKinds(app: App): Record<string, number> {
 /**
  * The manifest files of an app, as cdk8s's `App.synth()` writes them (one file per chart, documents
  * joined by `---`), in memory and with lib/yaml.ts, which writes the same bytes as the package cdk8s
- * uses in a tenth of its time. test/yaml.test.ts compares the two on every environment.
+ * uses in a fraction of its time. test/yaml.test.ts compares the two on every environment.
  */
 export function renderManifests(app: App): Map<string, string> {
   // What App.synth() checks first: every construct's validations.

@@ -1,6 +1,6 @@
 /**
  * YAML text of plain data (objects, arrays, strings, numbers, booleans, null), byte for byte what the
- * `yaml` package's `stringify(value, { lineWidth: 0, version })` writes, in a tenth of its time: the
+ * `yaml` package's `stringify(value, { lineWidth: 0, version })` writes, in a fraction of its time: the
  * package builds a node tree of every value before writing it, which was a third of a synth.
  *
  * Only the layout and the common scalars are written here: block maps and sequences, plain strings
