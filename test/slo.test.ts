@@ -1,4 +1,3 @@
-import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
@@ -8,20 +7,12 @@ import { badEvents, BURN_TIERS, checkSlos, generateSloTests, leMatcher, renderSl
 import { Duration, percent, seconds } from '../lib/units';
 import { slos } from '../slos';
 import { findObject, loadObjects, prometheusFiles, synthTo, tempDir } from './helpers';
+import { promtoolAsync } from './rule-tools';
 
 const all = slos();
 
-/** Runs `promtool <args>` in `dir`, asynchronously so that two files run at once. */
-function promtool(dir: string, args: string[]): Promise<{ status: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('promtool', args, { cwd: dir });
-    let output = '';
-    p.stdout.on('data', (d) => (output += d));
-    p.stderr.on('data', (d) => (output += d));
-    p.on('error', reject);
-    p.on('close', (status) => resolve({ status, output }));
-  });
-}
+/** `promtool <args>` in `dir`, asynchronously so that two files run at once. */
+const promtool = (dir: string, args: string[]) => promtoolAsync(dir, ...args);
 
 type Rule = { record?: string; alert?: string; expr: string; labels: Record<string, string> };
 const rulesOf = (slos: readonly Slo[]): Rule[] => (renderSloRuleFile(slos).groups[0] as { rules: Rule[] }).rules;
