@@ -3,55 +3,20 @@
  * namespaces. Rule groups come from the stack built for a StackConfig (what synth writes), and every
  * case runs on the real promtool, with series that disappear (`_` samples), not only values that drop.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { stringify } from 'yaml';
 import { buildApp } from '../lib/synth';
 import { StackConfig } from '../lib/config';
 import { ConfigError } from '../lib/validate';
 import { RuleGroup } from '../lib/alerting';
-import { promtool, tempDir, writeRuleFiles } from './rule-tools';
+import { AlertCase, runAlertCases, tempDir } from './rule-tools';
 
 function groupsOf(config: StackConfig): readonly RuleGroup[] {
   return buildApp(config, tempDir()).stack.ruleGroups;
 }
 
-interface Case {
-  readonly name: string;
-  /** series selector → promtool values, one sample a minute */
-  readonly input: Record<string, string>;
-  readonly alertname: string;
-  readonly evalTime: string;
-  /** labels of the expected alerts beyond alertname and the group's labels, compared in full */
-  readonly fires: Array<Record<string, string>>;
-}
+type Case = AlertCase;
 
-const selector = (name: string, labels: Record<string, string>): string =>
-  `${name}{${Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}}`;
-
-/** Runs the cases against the rule groups with promtool; returns promtool's output and status. */
-function runCases(groups: readonly RuleGroup[], cases: readonly Case[]): { status: number | null; output: string } {
-  const dir = tempDir();
-  const files = writeRuleFiles(dir, groups);
-  const labelsOf = new Map(groups.flatMap((g) => g.alerts.map((a) => [a.name, g.labelsOf(a)] as const)));
-  const content = {
-    rule_files: files,
-    evaluation_interval: '15s',
-    tests: cases.map((c) => ({
-      name: c.name,
-      interval: '1m',
-      input_series: Object.entries(c.input).map(([series, values]) => ({ series, values })),
-      // ALERTS, not alert_rule_test: it compares the labels only (annotations carry computed values).
-      promql_expr_test: [{
-        expr: `ALERTS{alertname="${c.alertname}", alertstate="firing"}`,
-        eval_time: c.evalTime,
-        exp_samples: c.fires.map((l) => ({ labels: selector('ALERTS', { ...l, ...labelsOf.get(c.alertname), alertname: c.alertname, alertstate: 'firing' }), value: 1 })),
-      }],
-    })),
-  };
-  fs.writeFileSync(path.join(dir, 'cases.test.yml'), stringify(content));
-  return promtool(dir, 'test', 'rules', 'cases.test.yml');
-}
+/** Runs the cases against every rule group with promtool. */
+const runCases = (groups: readonly RuleGroup[], cases: readonly Case[]) => runAlertCases(groups, cases);
 
 const up = (service: string, pod: string, ns = 'knowton-dev') =>
   `up{job="knowton-${service}", service="${service}", namespace="${ns}", pod="${pod}", instance="10.42.0.1:3000"}`;

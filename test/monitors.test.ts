@@ -15,7 +15,7 @@ import { environmentConfig, StackConfig, standaloneEnvironmentNames } from '../l
 import { findObject, freePort, getJson, prometheusFiles, Server, sleep, waitFor } from '../lib/demo';
 import { buildApp } from '../lib/synth';
 import { Duration } from '../lib/units';
-import { promtool, tempDir, writeRuleFiles } from './rule-tools';
+import { AlertCase, promtool, runAlertCases, selector, tempDir, writeRuleFiles } from './rule-tools';
 import { synthAllEnvironments } from './helpers';
 
 const REMOTE_WRITE = [{ url: 'https://mimir.example.org/api/v1/push' }];
@@ -93,41 +93,11 @@ describe('which environment gets which monitor alerts', () => {
   });
 });
 
-interface Case {
-  readonly name: string;
-  /** series selector → promtool values, one sample a minute */
-  readonly input: Record<string, string>;
-  readonly alertname: string;
-  readonly evalTime: string;
-  /** labels of the expected alerts beyond alertname and the group's labels, compared in full */
-  readonly fires: Array<Record<string, string>>;
-}
-
-const selector = (name: string, labels: Record<string, string>): string =>
-  `${name}{${Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}}`;
+type Case = AlertCase;
 
 /** Runs the cases on the monitoring group alone (it reads no other group's recordings), evaluated every `every`. */
-function runCases(groups: readonly RuleGroup[], cases: readonly Case[], every = '15s'): { status: number | null; output: string } {
-  const dir = tempDir();
-  const files = writeRuleFiles(dir, groups.filter((g) => g.name === 'monitoring'));
-  const labelsOf = new Map(groups.flatMap((g) => g.alerts.map((a) => [a.name, g.labelsOf(a)] as const)));
-  const content = {
-    rule_files: files,
-    evaluation_interval: every,
-    tests: cases.map((c) => ({
-      name: c.name,
-      interval: '1m',
-      input_series: Object.entries(c.input).map(([series, values]) => ({ series, values })),
-      promql_expr_test: [{
-        expr: `ALERTS{alertname="${c.alertname}", alertstate="firing"}`,
-        eval_time: c.evalTime,
-        exp_samples: c.fires.map((l) => ({ labels: selector('ALERTS', { ...l, ...labelsOf.get(c.alertname), alertname: c.alertname, alertstate: 'firing' }), value: 1 })),
-      }],
-    })),
-  };
-  fs.writeFileSync(path.join(dir, 'cases.test.yml'), stringify(content));
-  return promtool(dir, 'test', 'rules', 'cases.test.yml');
-}
+const runCases = (groups: readonly RuleGroup[], cases: readonly Case[], every = '15s') =>
+  runAlertCases(groups.filter((g) => g.name === 'monitoring'), cases, every);
 
 const GiB = 2 ** 30;
 const volume = (pvc: string, ns = 'knowton-prod') => ({ job: 'kubelet', instance: '10.0.0.5:10250', node: 'worker-1', namespace: ns, persistentvolumeclaim: pvc });

@@ -84,3 +84,45 @@ export function testKey(dir: string, file: string): string {
   }
   return hash.digest('hex');
 }
+
+/** A hand-written promtool case: input series, and the alerts of one name expected to fire at one instant. */
+export interface AlertCase {
+  readonly name: string;
+  /** series selector → promtool values, one sample a minute */
+  readonly input: Record<string, string>;
+  readonly alertname: string;
+  readonly evalTime: string;
+  /** labels of the expected alerts beyond alertname and the group's labels, compared in full */
+  readonly fires: Array<Record<string, string>>;
+}
+
+/** `name{label="value", ...}`, values quoted as PromQL strings. */
+export const selector = (name: string, labels: Record<string, string>): string =>
+  `${name}{${Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}}`;
+
+/**
+ * Runs the cases against the rule groups (evaluated every `every`) with promtool; returns promtool's
+ * output and status. ALERTS, not alert_rule_test: it compares the labels only (annotations carry
+ * computed values).
+ */
+export function runAlertCases(groups: readonly RuleGroup[], cases: readonly AlertCase[], every = '15s'): { status: number | null; output: string } {
+  const dir = tempDir();
+  const files = writeRuleFiles(dir, groups);
+  const labelsOf = new Map(groups.flatMap((g) => g.alerts.map((a) => [a.name, g.labelsOf(a)] as const)));
+  const content = {
+    rule_files: files,
+    evaluation_interval: every,
+    tests: cases.map((c) => ({
+      name: c.name,
+      interval: '1m',
+      input_series: Object.entries(c.input).map(([series, values]) => ({ series, values })),
+      promql_expr_test: [{
+        expr: `ALERTS{alertname="${c.alertname}", alertstate="firing"}`,
+        eval_time: c.evalTime,
+        exp_samples: c.fires.map((l) => ({ labels: selector('ALERTS', { ...l, ...labelsOf.get(c.alertname), alertname: c.alertname, alertstate: 'firing' }), value: 1 })),
+      }],
+    })),
+  };
+  fs.writeFileSync(path.join(dir, 'cases.test.yml'), stringify(content));
+  return promtool(dir, 'test', 'rules', 'cases.test.yml');
+}
