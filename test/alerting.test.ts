@@ -22,7 +22,7 @@ import {
 import { http, postgres } from '../lib/catalog';
 import { gauge, Query, rate, share } from '../lib/promql';
 import { count, Duration, percent, perHour, seconds, Units } from '../lib/units';
-import { FIFTEEN_SECONDS, promtool, tempDir, writeRuleFiles, writeTestFiles } from './rule-tools';
+import { FIFTEEN_SECONDS, promtool, tempDir, writeTestFiles } from './rule-tools';
 
 const intervals = { scrapeInterval: FIFTEEN_SECONDS, evaluationInterval: FIFTEEN_SECONDS };
 const errorShare = share(http.requests, { matching: { status: /5../ }, window: Duration.minutes(5), by: ['service'] });
@@ -227,10 +227,13 @@ describe('generatePromtoolTests', () => {
   });
 
   test('one test per alert with a silent, a pending and a firing check', () => {
-    const [file] = generatePromtoolTests([g], { evaluationInterval: FIFTEEN_SECONDS }) as Array<{ fileName: string; content: any }>;
-    expect(file.fileName).toBe('test.test.yml');
-    expect(file.content.rule_files).toEqual(['test.rules.yml']);
-    expect(file.content.tests).toHaveLength(2);
+    const files = generatePromtoolTests([g], { evaluationInterval: FIFTEEN_SECONDS });
+    expect(files.map((f) => [f.fileName, f.group, f.alert, (f.content as any).rule_files, f.rules.fileName])).toEqual([
+      ['TooManyConnections.test.yml', 'test', 'TooManyConnections', ['TooManyConnections.rules.yml'], 'TooManyConnections.rules.yml'],
+      ['LowRequestRate.test.yml', 'test', 'LowRequestRate', ['LowRequestRate.rules.yml'], 'LowRequestRate.rules.yml'],
+    ]);
+    const file = files[0] as { content: any };
+    expect(file.content.tests).toHaveLength(1);
     const [t] = file.content.tests;
     expect(t.name).toBe('TooManyConnections: silent at 79, fires at 81 after 5 minutes');
     expect(t.input_series).toEqual([{ series: 'pg_stat_database_numbackends{datid="16384", datname="knowton", job="postgres-exporter", instance="10.42.1.7:9000", namespace="knowton-dev", pod="postgres-exporter-6c9d8f7b5-w2n4p", node="worker-1"}', values: '79x10 81x10' }]);
@@ -252,35 +255,56 @@ describe('generatePromtoolTests', () => {
 
   test('the generated tests pass with promtool, and fail when a rule drifts from its definition', () => {
     const dir = tempDir();
-    writeRuleFiles(dir, [g]);
-    writeTestFiles(dir, [g]);
-    const ok = promtool(dir, 'test', 'rules', 'test.test.yml');
-    expect(ok.output).toContain('SUCCESS');
+    const tests = writeTestFiles(dir, [g]);
+    const ok = promtool(dir, 'test', 'rules', ...tests);
+    expect(ok.output.match(/SUCCESS/g)).toHaveLength(2);
     expect(ok.status).toBe(0);
 
     // The same tests against rules whose threshold and `for` changed must fail.
-    const file = path.join(dir, 'test.rules.yml');
-    const rules = fs.readFileSync(file, 'utf8');
-    fs.writeFileSync(file, rules.replace('> 80', '> 82'));
-    const threshold = promtool(dir, 'test', 'rules', 'test.test.yml');
+    const drifted = (alertName: string, from: string, to: string) => {
+      const file = path.join(dir, `${alertName}.rules.yml`);
+      const rules = fs.readFileSync(file, 'utf8');
+      expect(rules).toContain(from);
+      fs.writeFileSync(file, rules.replace(from, to));
+      try {
+        return promtool(dir, 'test', 'rules', `${alertName}.test.yml`);
+      } finally {
+        fs.writeFileSync(file, rules);
+      }
+    };
+    const threshold = drifted('TooManyConnections', '> 80', '> 82');
     expect(threshold.status).not.toBe(0);
     expect(threshold.output).toContain('alertname: TooManyConnections, time: 18m');
-    fs.writeFileSync(file, rules.replace('for: 5m', 'for: 1m'));
-    const forChanged = promtool(dir, 'test', 'rules', 'test.test.yml');
+    const forChanged = drifted('TooManyConnections', 'for: 5m', 'for: 1m');
     expect(forChanged.status).not.toBe(0);
     expect(forChanged.output).toContain('alertname: TooManyConnections, time: 15m45s');
-    fs.writeFileSync(file, rules.replace('* 3600 < 30', '* 3600 < 32'));
-    const rateChanged = promtool(dir, 'test', 'rules', 'test.test.yml');
+    const rateChanged = drifted('LowRequestRate', '* 3600 < 30', '* 3600 < 32');
     expect(rateChanged.status).not.toBe(0);
     expect(rateChanged.output).toContain('alertname: LowRequestRate');
+  });
+
+  test("each alert's test loads the alert as its group's rule file renders it, and the recordings it reads, no other rule", () => {
+    const recorded = new RecordingRule('service:http_requests_errors:ratio_rate5m', errorShare);
+    const unread = new RecordingRule('instance:pg_stat_database_numbackends:sum', gauge(postgres.backends, { aggregate: 'sum', by: ['instance'] }));
+    const reader = alert({ name: 'ManyRecordedConnections', when: recorded.query.above(percent(5)), summary: 'Errors on {{ $labels.service }}', description: '{{ value }}' });
+    const groups = [group([alert()], 'first', [recorded, unread]), group([reader, alert({ name: 'Other' })], 'second')];
+    const files = generatePromtoolTests(groups, { evaluationInterval: FIFTEEN_SECONDS });
+    const full = Object.fromEntries(groups.map((x) => [x.name, (renderRuleFile(x).groups[0] as any)]));
+    const rulesOf = (name: string) => files.find((f) => f.alert === name)!.rules.content.groups as any[];
+    // TooManyConnections reads no recording: its group keeps the alert only
+    expect(rulesOf('TooManyConnections')).toEqual([{ ...full.first, rules: full.first.rules.filter((r: any) => r.alert === 'TooManyConnections') }]);
+    // the reader's file has the recording's group (the recording only) before its own (the reader only)
+    expect(rulesOf('ManyRecordedConnections')).toEqual([
+      { ...full.first, rules: full.first.rules.filter((r: any) => r.record === recorded.record) },
+      { ...full.second, rules: full.second.rules.filter((r: any) => r.alert === 'ManyRecordedConnections') },
+    ]);
   });
 
   test('an always-firing alert is tested to fire', () => {
     const watchdog = alert({ name: 'Watchdog', when: ALWAYS, for: Duration.seconds(0), summary: 'Heartbeat', description: 'always' });
     const dir = tempDir();
-    writeRuleFiles(dir, [group([watchdog])]);
     writeTestFiles(dir, [group([watchdog])]);
-    expect(promtool(dir, 'test', 'rules', 'test.test.yml').status).toBe(0);
+    expect(promtool(dir, 'test', 'rules', 'Watchdog.test.yml').status).toBe(0);
   });
 
   test('refuses an alert whose query has no fixture', () => {

@@ -7,7 +7,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse, stringify } from 'yaml';
-import { generatePromtoolTests, renderRuleFile, RuleGroup } from '../lib/alerting';
+import { generatePromtoolTests, renderRuleFile, RuleGroup, rulesReadBy } from '../lib/alerting';
 import { Duration } from '../lib/units';
 import { tempDir as helpersTempDir } from './helpers';
 
@@ -25,9 +25,10 @@ export function writeRuleFiles(dir: string, groups: readonly RuleGroup[]): strin
   });
 }
 
-/** Writes the generated promtool test files; returns their names. */
+/** Writes the generated promtool test files, each with the rule file it loads; returns their names. */
 export function writeTestFiles(dir: string, groups: readonly RuleGroup[], evaluationInterval = FIFTEEN_SECONDS): string[] {
   return generatePromtoolTests(groups, { evaluationInterval }).map((t) => {
+    fs.writeFileSync(path.join(dir, t.rules.fileName), stringify(t.rules.content));
     fs.writeFileSync(path.join(dir, t.fileName), stringify(t.content));
     return t.fileName;
   });
@@ -35,6 +36,7 @@ export function writeTestFiles(dir: string, groups: readonly RuleGroup[], evalua
 
 export interface RunResult {
   readonly status: number | null;
+  /** stdout and stderr as they came */
   readonly output: string;
 }
 
@@ -47,29 +49,34 @@ export function promtool(dir: string, ...args: string[]): RunResult {
 }
 
 /** `promtool <args>` in `dir`, asynchronously, so that independent runs share the two cores. */
-export function promtoolAsync(dir: string, ...args: string[]): Promise<RunResult> {
+export function promtoolAsync(dir: string, ...args: string[]): Promise<RunResult & { stdout: string }> {
   return new Promise((resolve, reject) => {
     const p = spawn('promtool', args, { cwd: dir });
     let output = '';
-    p.stdout.on('data', (d) => (output += d));
+    let stdout = '';
+    p.stdout.on('data', (d) => ((output += d), (stdout += d)));
     p.stderr.on('data', (d) => (output += d));
     p.on('error', reject);
-    p.on('close', (status) => resolve({ status, output }));
+    p.on('close', (status) => resolve({ status, output, stdout }));
   });
 }
 
-/** `promtool test rules` on each file (in `dir`), `concurrency` at a time; the failures, each with its output. */
+/**
+ * `promtool test rules` on every file (each in its `dir`): the failures, each named by its path and with
+ * promtool's output for it. The files run in `concurrency` promtool processes of many files each (a
+ * process per file would cost a Go start each); a failed file is run once more alone for its output.
+ */
 export async function promtoolTestEach(files: ReadonlyArray<{ dir: string; file: string }>, concurrency = 2): Promise<string[]> {
-  const failures: string[] = [];
-  const queue = [...files];
-  const worker = async (): Promise<void> => {
-    for (let f = queue.shift(); f; f = queue.shift()) {
-      const r = await promtoolAsync(f.dir, 'test', 'rules', f.file);
-      if (r.status !== 0 || !r.output.includes('SUCCESS')) failures.push(`${path.join(f.dir, f.file)}:\n${r.output}`);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return failures;
+  const paths = files.map((f) => path.resolve(f.dir, f.file));
+  const batches = Array.from({ length: Math.min(concurrency, paths.length) }, (_, i) => paths.filter((_p, j) => j % concurrency === i));
+  const failed = (await Promise.all(batches.map(async (batch) => {
+    const r = await promtoolAsync(path.dirname(batch[0]), 'test', 'rules', ...batch);
+    if (r.status === 0) return [];
+    // "Unit Testing:  <file>" heads each file's part of stdout; a passed file's part says SUCCESS.
+    const passed = new Set([...r.stdout.matchAll(/^Unit Testing: +(.+)\n +SUCCESS$/gm)].map((m) => m[1]));
+    return batch.filter((p) => !passed.has(p));
+  }))).flat();
+  return Promise.all(failed.map(async (p) => `${p}:\n${(await promtoolAsync(path.dirname(p), 'test', 'rules', path.basename(p))).output}`));
 }
 
 /**
@@ -107,7 +114,8 @@ export const selector = (name: string, labels: Record<string, string>): string =
  */
 export function runAlertCases(groups: readonly RuleGroup[], cases: readonly AlertCase[], every = '15s'): { status: number | null; output: string } {
   const dir = tempDir();
-  const files = writeRuleFiles(dir, groups);
+  // only the alerts of the cases and what they read: promtool evaluates every loaded rule at every step
+  const files = writeRuleFiles(dir, rulesReadBy([...new Set(cases.map((c) => c.alertname))], groups));
   const labelsOf = new Map(groups.flatMap((g) => g.alerts.map((a) => [a.name, g.labelsOf(a)] as const)));
   const content = {
     rule_files: files,

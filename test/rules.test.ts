@@ -186,30 +186,26 @@ describe('with the real promtool', () => {
 
   test('the tests also pass at a 1m evaluation interval', async () => {
     const other = tempDir();
-    writeRuleFiles(other, groups);
     const files = writeTestFiles(other, groups, Duration.minutes(1));
     expect(await promtoolTestEach(files.map((file) => ({ dir: other, file })))).toEqual([]);
   });
 
-  test("a group's tests load its own rule file and those whose recorded series it reads, and pass with them alone", async () => {
-    const byName = (n: string) => groups.find((g) => g.name === n)!;
-    // HighErrorRate reads service:http_requests_errors:ratio_rate5m, which service-health records.
-    const recorder = new RuleGroup({ name: 'recorder', category: 'service-health', recordings: byName('service-health').recordings, alerts: [] });
-    const reader = new RuleGroup({ name: 'reader', category: 'service-health', alerts: [alerts.get('HighErrorRate')!.alert] });
-    const some = [recorder, byName('resources'), reader];
-    const files = generatePromtoolTests(some, { evaluationInterval: FIFTEEN_SECONDS }) as Array<{ fileName: string; content: any }>;
-    expect(files.map((f) => [f.fileName, f.content.rule_files])).toEqual([
-      ['recorder.test.yml', ['recorder.rules.yml']],
-      ['resources.test.yml', ['resources.rules.yml']],
-      ['reader.test.yml', ['recorder.rules.yml', 'reader.rules.yml']],
-    ]);
+  test("an alert's test loads only it and the recordings it reads, and fails without them", async () => {
+    const files = generatePromtoolTests(groups, { evaluationInterval: FIFTEEN_SECONDS });
+    const rulesOf = (name: string) => (files.find((f) => f.alert === name)!.rules.content.groups as any[]).map((g) => [g.name, g.rules.map((r: any) => r.record ?? r.alert)]);
+    // HighErrorRate reads service:http_requests_errors:ratio_rate5m, which its group records first.
+    expect(rulesOf('HighErrorRate')).toEqual([['service-health', ['service:http_requests_errors:ratio_rate5m', 'HighErrorRate']]]);
+    expect(rulesOf('PostgreSQLDown')).toEqual([['database', ['PostgreSQLDown']]]);
+    // Without the recording the alert never fires: it is needed, not extra.
     const other = tempDir();
-    writeRuleFiles(other, some);
-    writeTestFiles(other, some);
-    expect(await promtoolTestEach([{ dir: other, file: 'reader.test.yml' }])).toEqual([]);
-    // Without the recording's file the reader's alert never fires: the file is needed, not extra.
-    const test = parse(fs.readFileSync(path.join(other, 'reader.test.yml'), 'utf8'));
-    fs.writeFileSync(path.join(other, 'reader-alone.test.yml'), stringify({ ...test, rule_files: ['reader.rules.yml'] }));
-    expect(await promtoolTestEach([{ dir: other, file: 'reader-alone.test.yml' }])).toEqual([expect.stringMatching(/FAILED[\s\S]*HighErrorRate/)]);
+    writeTestFiles(other, groups);
+    expect(await promtoolTestEach([{ dir: other, file: 'HighErrorRate.test.yml' }])).toEqual([]);
+    const file = path.join(other, 'HighErrorRate.rules.yml');
+    const ruleFile = parse(fs.readFileSync(file, 'utf8'));
+    ruleFile.groups[0].rules = ruleFile.groups[0].rules.filter((r: any) => r.alert);
+    fs.writeFileSync(file, stringify(ruleFile));
+    // one promtool for the three files: the failure is the broken one's, with its own output
+    expect(await promtoolTestEach(['PostgreSQLDown.test.yml', 'HighErrorRate.test.yml', 'ServiceDown.test.yml'].map((file) => ({ dir: other, file })), 1))
+      .toEqual([expect.stringMatching(new RegExp(`^${path.join(other, 'HighErrorRate.test.yml')}:\\n[^]*FAILED[^]*HighErrorRate`))]);
   });
 });

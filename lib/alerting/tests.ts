@@ -4,7 +4,7 @@ import { analyze } from '../promql/analyze';
 import { Condition, Fixture, FixtureSeries } from '../promql/query';
 import { Dimension, Duration, Quantity } from '../units';
 import { renderTemplate } from './humanize';
-import { annotationsOf, RenderOptions } from './render';
+import { annotationsOf, RenderOptions, renderRuleFile } from './render';
 import { AlertRule, RuleGroup } from './rule';
 import { catalogWithRecordings } from './validate';
 
@@ -18,6 +18,13 @@ export interface TestOptions extends RenderOptions {
 export interface PromtoolTestFile {
   readonly fileName: string;
   readonly content: object;
+}
+
+/** The test of one alert, and the rule file it loads (to write beside it). */
+export interface AlertTestFile extends PromtoolTestFile {
+  readonly group: string;
+  readonly alert: string;
+  readonly rules: { readonly fileName: string; readonly content: { groups: object[] } };
 }
 
 // Input samples one minute apart: enough for every window the validation allows at a 15s scrape.
@@ -174,34 +181,41 @@ function alertTest(alert: AlertRule, group: RuleGroup, window: Duration, options
 }
 
 /**
- * The rule files a group's tests load: its own, and those of the groups whose recorded series its
- * rules read, directly or through other recordings. promtool evaluates every loaded rule at every
- * step, so files the group does not read would only cost time: no rule of theirs can change the
- * group's alerts (an alert reads only the series its query names).
+ * The rules an alert test loads: the alerts named, and the recordings they read, directly or through
+ * other recordings, each group keeping its name, interval and order (a group evaluates its rules in
+ * order, so a recording is fresh for the alerts after it). promtool evaluates every loaded rule at every
+ * step, so a rule the alerts do not read would only cost time: no other rule can change these alerts
+ * (an alert reads only the series its query names). Groups left without a rule are dropped.
  */
-function ruleFilesOf(group: RuleGroup, groups: readonly RuleGroup[], catalog: Catalog): string[] {
-  const recordedIn = new Map<string, RuleGroup>();
-  for (const g of groups) for (const r of g.recordings) recordedIn.set(r.record, g);
-  const needed = new Set<RuleGroup>([group]);
-  const pending = [group];
-  for (let g = pending.pop(); g; g = pending.pop()) {
-    const exprs = [...g.alerts.map((a) => a.expr), ...g.recordings.map((r) => r.source.expr)];
-    for (const metric of exprs.flatMap((e) => analyze(e, catalog).metrics)) {
-      const source = recordedIn.get(metric);
-      if (source && !needed.has(source)) {
-        needed.add(source);
-        pending.push(source);
+export function rulesReadBy(alerts: readonly string[], groups: readonly RuleGroup[], catalog: Catalog = catalogWithRecordings(groups).catalog): RuleGroup[] {
+  const recordings = new Map(groups.flatMap((g) => g.recordings.map((r) => [r.record, r] as const)));
+  const needed = new Set<string>(alerts);
+  const pending = groups.flatMap((g) => g.alerts.filter((a) => needed.has(a.name)).map((a) => a.expr));
+  for (let expr = pending.pop(); expr !== undefined; expr = pending.pop()) {
+    for (const metric of analyze(expr, catalog).metrics) {
+      const r = recordings.get(metric);
+      if (r && !needed.has(r.record)) {
+        needed.add(r.record);
+        pending.push(r.source.expr);
       }
     }
   }
-  return groups.filter((g) => needed.has(g)).map((g) => g.fileName);
+  return groups
+    .map((g) => new RuleGroup({
+      name: g.name,
+      category: g.category,
+      recordings: g.recordings.filter((r) => needed.has(r.record)),
+      alerts: g.alerts.filter((a) => needed.has(a.name)),
+      interval: g.interval,
+    }))
+    .filter((g) => g.recordings.length + g.alerts.length > 0);
 }
 
 /**
- * promtool test files, one per group, with one test per alert (see alertTest). Each file loads the
- * group's rule file and those of the groups whose recorded series it reads (ruleFilesOf).
+ * promtool test files, one per alert (see alertTest), each with the rule file it loads: the alert and
+ * the recordings it reads (rulesReadBy), rendered as the group's rule file renders them.
  */
-export function generatePromtoolTests(groups: readonly RuleGroup[], options: TestOptions): PromtoolTestFile[] {
+export function generatePromtoolTests(groups: readonly RuleGroup[], options: TestOptions): AlertTestFile[] {
   const { catalog } = catalogWithRecordings(groups, options.catalog ?? CATALOG);
   const windowsOf = new Map<string, Duration[]>();
   for (const g of groups) for (const r of g.recordings) windowsOf.set(r.record, analyze(r.source.expr, catalog).ranges.map((x) => x.window));
@@ -210,12 +224,14 @@ export function generatePromtoolTests(groups: readonly RuleGroup[], options: Tes
     const all = [...a.ranges.map((r) => r.window), ...a.metrics.flatMap((m) => windowsOf.get(m) ?? [])];
     return all.reduce((max, w) => (w.compare(max) > 0 ? w : max), Duration.seconds(0));
   };
-  return groups.map((g) => ({
-    fileName: `${g.name}.test.yml`,
-    content: {
-      rule_files: ruleFilesOf(g, groups, catalog),
-      evaluation_interval: options.evaluationInterval.toPromDuration(),
-      tests: g.alerts.map((a) => alertTest(a, g, longestWindow(a.expr), options)),
-    },
+  return groups.flatMap((g) => g.alerts.map((a) => {
+    const rules = { fileName: `${a.name}.rules.yml`, content: { groups: rulesReadBy([a.name], groups, catalog).flatMap((sub) => renderRuleFile(sub, options).groups) } };
+    return {
+      fileName: `${a.name}.test.yml`,
+      group: g.name,
+      alert: a.name,
+      content: { rule_files: [rules.fileName], evaluation_interval: options.evaluationInterval.toPromDuration(), tests: [alertTest(a, g, longestWindow(a.expr), options)] },
+      rules,
+    };
   }));
 }
