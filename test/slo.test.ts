@@ -7,7 +7,7 @@ import { badEvents, BURN_TIERS, checkSlos, generateSloTests, leMatcher, renderSl
 import { Duration, percent, seconds } from '../lib/units';
 import { slos } from '../slos';
 import { findObject, loadObjects, prometheusFiles, synthTo, tempDir } from './helpers';
-import { promtoolAsync } from './rule-tools';
+import { promtoolAsync, promtoolTestEach } from './rule-tools';
 
 const all = slos();
 
@@ -55,19 +55,8 @@ function writeFiles(ruleSlos: readonly Slo[], testSlos: readonly Slo[], edit: (t
   return { dir, tests };
 }
 
-/** promtool test rules on every file, two at a time; the failures' output. */
-async function runTests(dir: string, files: readonly string[]): Promise<string[]> {
-  const failures: string[] = [];
-  const queue = [...files];
-  const worker = async () => {
-    for (let f = queue.shift(); f; f = queue.shift()) {
-      const r = await promtool(dir, ['test', 'rules', f]);
-      if (r.status !== 0) failures.push(`${f}:\n${r.output}`);
-    }
-  };
-  await Promise.all([worker(), worker()]);
-  return failures;
-}
+/** promtool test rules on every file (rule-tools' promtoolTestEach); the failures' output. */
+const runTests = (dir: string, files: readonly string[]): Promise<string[]> => promtoolTestEach(files.map((file) => ({ dir, file })));
 
 describe('the SLOs of slos/', () => {
   test('the four KnowTon SLOs, 30-day windows', () => {
