@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App, Names, YamlOutputType } from 'cdk8s';
 import { renderRunbooks } from './alerting';
-import { StackConfig } from './config';
+import { allEnvironments, StackConfig } from './config';
 import { EVERY_RULE_CONTEXT, ruleGroups } from '../rules';
 import { slos } from '../slos';
 import { renderSloRunbooks } from './slo';
@@ -504,7 +504,9 @@ export function summarize(environment: string, result: SynthResult, dir: string)
 export function renderAllRunbooks(): Record<string, string> {
   const slo = renderSloRunbooks(slos());
   // every optional alert too (remote write, the Alertmanager cluster): an environment that has them links to their page
-  const pages = { ...renderRunbooks(ruleGroups(EVERY_RULE_CONTEXT)), ...slo.pages };
+  // the first checks' `kubectl -n $NS` commands name the standalone environments' namespaces
+  const namespaces = Object.values(allEnvironments()).filter((c) => c.mode !== 'operator').map((c) => c.namespace ?? 'knowton-dev');
+  const pages = { ...renderRunbooks(ruleGroups(EVERY_RULE_CONTEXT), { namespaces }), ...slo.pages };
   pages['README.md'] = [pages['README.md'].replace(/\n+$/, ''), '', ...slo.index].join('\n');
   return pages;
 }

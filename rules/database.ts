@@ -17,7 +17,7 @@ export const database = new RuleGroup({
       summary: 'PostgreSQL is unreachable',
       description: 'postgres-exporter {{ $labels.instance }} cannot connect to PostgreSQL: pg_up = {{ value }}.',
       firstChecks: [
-        'Immediate database recovery: is the PostgreSQL pod running? `kubectl -n knowton-dev get pods -l app=postgres`.',
+        'Immediate database recovery: is the PostgreSQL pod running? `kubectl -n $NS get pods -l app=postgres`.',
         'PostgreSQL logs: crash, full disk, failed recovery?',
         'Can the exporter still authenticate (password rotated)? Check the exporter logs.',
       ],

@@ -50,7 +50,7 @@ const alerts = (jobs: MonitoringJobs, own: Own): AlertRule[] => [
     summary: 'Alerting pipeline heartbeat',
     description: 'This alert always fires. Route it to a dead man\'s switch: if it stops arriving, Prometheus or Alertmanager is broken.',
     firstChecks: [
-      'If the heartbeat stopped: is Prometheus running (`kubectl -n knowton-dev get pod prometheus-0`)?',
+      'If the heartbeat stopped: is Prometheus running (`kubectl -n $NS get pod prometheus-0`)?',
       'Is Alertmanager running and reachable from Prometheus (PrometheusNotificationsFailing)?',
     ],
   }),
@@ -63,7 +63,7 @@ const alerts = (jobs: MonitoringJobs, own: Own): AlertRule[] => [
     summary: 'Prometheus {{ $labels.pod }} failed to reload its configuration',
     description: 'The last configuration reload of Prometheus {{ $labels.pod }} failed (value {{ value }}); it keeps running the previous configuration.',
     firstChecks: [
-      '`kubectl -n knowton-dev logs prometheus-0 | grep -i reload` gives the error.',
+      '`kubectl -n $NS logs prometheus-0 | grep -i reload` gives the error.',
       'Run `promtool check config` on the ConfigMap content; revert the last change to it.',
     ],
   }),
@@ -94,7 +94,7 @@ const alerts = (jobs: MonitoringJobs, own: Own): AlertRule[] => [
     description: 'Prometheus {{ $labels.pod }} has known {{ value }} Alertmanagers over the last 5 minutes: every alert it fires is lost.',
     firstChecks: [
       'The alerting section of prometheus.yml: does it list alertmanager-service:9093?',
-      'Does the Alertmanager Service resolve and have endpoints? `kubectl -n knowton-dev get endpoints alertmanager-service`.',
+      'Does the Alertmanager Service resolve and have endpoints? `kubectl -n $NS get endpoints alertmanager-service`.',
     ],
   }),
   new AlertRule({
@@ -121,8 +121,8 @@ const alerts = (jobs: MonitoringJobs, own: Own): AlertRule[] => [
     summary: 'Prometheus {{ $labels.pod }} fails to compact its TSDB',
     description: '{{ value }} TSDB compactions of {{ $labels.pod }} failed in the last hour: the head block grows and the disk fills.',
     firstChecks: [
-      '`kubectl -n knowton-dev logs prometheus-0 | grep -i compact` gives the error.',
-      'Is the volume full or read-only? `kubectl -n knowton-dev exec prometheus-0 -- df -h /prometheus`.',
+      '`kubectl -n $NS logs prometheus-0 | grep -i compact` gives the error.',
+      'Is the volume full or read-only? `kubectl -n $NS exec prometheus-0 -- df -h /prometheus`.',
     ],
   }),
   new AlertRule({
@@ -135,7 +135,7 @@ const alerts = (jobs: MonitoringJobs, own: Own): AlertRule[] => [
     summary: 'Prometheus {{ $labels.pod }} fails to truncate its write-ahead log',
     description: '{{ value }} WAL truncations of {{ $labels.pod }} failed in the last 3 hours: the WAL grows and a restart replays more of it.',
     firstChecks: [
-      '`kubectl -n knowton-dev logs prometheus-0 | grep -i wal` gives the error.',
+      '`kubectl -n $NS logs prometheus-0 | grep -i wal` gives the error.',
       'Disk full or corrupt segment: free space, or move the corrupt segment away and restart.',
     ],
   }),
@@ -151,8 +151,8 @@ const alerts = (jobs: MonitoringJobs, own: Own): AlertRule[] => [
     summary: 'Prometheus {{ $labels.pod }} cannot send alerts to {{ $labels.alertmanager }}',
     description: '{{ value }} of the alerts sent to Alertmanager {{ $labels.alertmanager }} failed (threshold {{ threshold }}): alerts are being lost.',
     firstChecks: [
-      'Is Alertmanager up (AlertmanagerDown)? `kubectl -n knowton-dev get pods -l app.kubernetes.io/name=alertmanager`.',
-      'Prometheus logs: `kubectl -n knowton-dev logs prometheus-0 | grep -i notifier`.',
+      'Is Alertmanager up (AlertmanagerDown)? `kubectl -n $NS get pods -l app.kubernetes.io/name=alertmanager`.',
+      'Prometheus logs: `kubectl -n $NS logs prometheus-0 | grep -i notifier`.',
       'Network policy between Prometheus and alertmanager-service:9093.',
     ],
   }),
@@ -168,7 +168,7 @@ const alerts = (jobs: MonitoringJobs, own: Own): AlertRule[] => [
     summary: 'Alertmanager fails to deliver notifications via {{ $labels.integration }}',
     description: '{{ value }} of the {{ $labels.integration }} notifications failed (threshold {{ threshold }}).',
     firstChecks: [
-      'Alertmanager logs: `kubectl -n knowton-dev logs -l app.kubernetes.io/name=alertmanager | grep -i notify`.',
+      'Alertmanager logs: `kubectl -n $NS logs -l app.kubernetes.io/name=alertmanager | grep -i notify`.',
       'Is the receiver Secret (Slack webhook, SMTP password) present and valid?',
       'Can the pod reach the internet (hooks.slack.com, the SMTP server)?',
     ],
@@ -192,7 +192,7 @@ const alerts = (jobs: MonitoringJobs, own: Own): AlertRule[] => [
     summary: 'Alertmanager is down',
     description: 'Prometheus cannot scrape Alertmanager {{ $labels.instance }} (up = {{ value }}): no notification is sent.',
     firstChecks: [
-      '`kubectl -n knowton-dev get pods -l app.kubernetes.io/name=alertmanager` and its logs.',
+      '`kubectl -n $NS get pods -l app.kubernetes.io/name=alertmanager` and its logs.',
       'A configuration that does not load keeps Alertmanager from starting: `amtool check-config`.',
     ],
   }),
@@ -206,7 +206,7 @@ const alerts = (jobs: MonitoringJobs, own: Own): AlertRule[] => [
     description: 'Prometheus cannot scrape {{ $labels.job }} at {{ $labels.instance }} (up = {{ value }}): alerts that use its metrics cannot fire.',
     firstChecks: [
       'Prometheus UI, Status → Targets: the scrape error.',
-      '`kubectl -n knowton-dev get pods` for the exporter; its logs.',
+      '`kubectl -n $NS get pods` for the exporter; its logs.',
       'Network policy: Prometheus must reach the exporter port.',
     ],
   }),
@@ -230,7 +230,7 @@ function remoteWriteAlerts(): AlertRule[] {
       summary: 'Prometheus {{ $labels.pod }} loses samples remote-written to {{ $labels.remote_name }}',
       description: '{{ value }} of the samples sent to {{ $labels.url }} were refused for good (threshold {{ threshold }}): they are missing from long-term storage.',
       firstChecks: [
-        '`kubectl -n knowton-dev logs prometheus-0 | grep -i remote` gives the receiver\'s answer (400: bad samples, 401/403: credentials).',
+        '`kubectl -n $NS logs prometheus-0 | grep -i remote` gives the receiver\'s answer (400: bad samples, 401/403: credentials).',
         'Is the remote write Secret present and current? A rotated token gives 401 until the Secret is updated.',
         'Does the receiver refuse samples by its own limits (out-of-order, too many series per tenant)?',
       ],
@@ -250,7 +250,7 @@ function remoteWriteAlerts(): AlertRule[] {
       summary: 'Remote write of Prometheus {{ $labels.pod }} to {{ $labels.remote_name }} falls behind',
       description: 'The newest sample sent to {{ $labels.url }} is {{ value }} older than the newest one taken in (threshold {{ threshold }}): long-term storage lags, and samples older than the WAL keeps are lost.',
       firstChecks: [
-        '`kubectl -n knowton-dev logs prometheus-0 | grep -i remote`: "Failed to send batch, retrying" means the receiver is down or slow.',
+        '`kubectl -n $NS logs prometheus-0 | grep -i remote`: "Failed to send batch, retrying" means the receiver is down or slow.',
         'Is the receiver up and reachable (NetworkPolicy `prometheus` egress to its port)?',
         'Shards at `maxShards` (prometheus_remote_storage_shards): raise `prometheus.remoteWrite[].maxShards` or ask the receiver for more capacity.',
       ],
@@ -275,8 +275,8 @@ function alertmanagerClusterAlerts(replicas: number, jobs: MonitoringJobs): Aler
       summary: 'Alertmanager {{ $labels.pod }} sees only part of its cluster',
       description: 'Alertmanager {{ $labels.pod }} has seen at most {{ value }} cluster members over 5 minutes, of {{ threshold }} expected: members that do not gossip send duplicate notifications and miss silences.',
       firstChecks: [
-        '`kubectl -n knowton-dev get pods -l app.kubernetes.io/name=alertmanager`: are all replicas Running and Ready?',
-        'Alertmanager logs: `kubectl -n knowton-dev logs alertmanager-0 | grep -i -e memberlist -e cluster`.',
+        '`kubectl -n $NS get pods -l app.kubernetes.io/name=alertmanager`: are all replicas Running and Ready?',
+        'Alertmanager logs: `kubectl -n $NS logs alertmanager-0 | grep -i -e memberlist -e cluster`.',
         'NetworkPolicy: the replicas must reach each other on the gossip port (9094, TCP and UDP).',
       ],
     }),
@@ -293,7 +293,7 @@ function alertmanagerClusterAlerts(replicas: number, jobs: MonitoringJobs): Aler
       summary: 'Half or more of the Alertmanager cluster is down',
       description: 'Only {{ value }} of the cluster\'s Alertmanagers can be scraped (fewer than {{ threshold }}): notifications depend on the rest, and silences may be lost.',
       firstChecks: [
-        '`kubectl -n knowton-dev get pods -l app.kubernetes.io/name=alertmanager` and `kubectl -n knowton-dev describe pod` of the missing ones.',
+        '`kubectl -n $NS get pods -l app.kubernetes.io/name=alertmanager` and `kubectl -n $NS describe pod` of the missing ones.',
         'A node drain or zone outage: the PodDisruptionBudget keeps a majority only against voluntary evictions.',
         'A configuration that does not load stops every replica at its next restart: `amtool check-config`.',
       ],
@@ -339,7 +339,7 @@ function volumeFillingUp(ctx: RuleContext): AlertRule {
       'How fast does it grow? Grafana Explore: `kubelet_volume_stats_available_bytes{persistentvolumeclaim="data-prometheus-0"}` over 7 days.',
       'Does `retentionSize` (90% of the volume by default) keep the TSDB below the volume? It counts the blocks, the WAL and the memory-mapped chunks; a compaction in progress needs room on top of it.',
       'A new target or label with many values (cardinality): Prometheus UI, Status → TSDB Status, top series by metric name.',
-      'Grow each claim if its StorageClass allows expansion (`kubectl -n knowton-dev edit pvc data-prometheus-0`), then set `prometheus.storageSize` to match: a StatefulSet\'s volumeClaimTemplates cannot change, so before the next apply run `kubectl -n knowton-dev delete statefulset prometheus --cascade=orphan` (the pods and claims stay).',
+      'Grow each claim if its StorageClass allows expansion (`kubectl -n $NS edit pvc data-prometheus-0`), then set `prometheus.storageSize` to match: a StatefulSet\'s volumeClaimTemplates cannot change, so before the next apply run `kubectl -n $NS delete statefulset prometheus --cascade=orphan` (the pods and claims stay).',
     ],
   });
 }

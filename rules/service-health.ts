@@ -85,9 +85,9 @@ export function serviceHealthRules(ctx: RuleContext): RuleGroup {
       summary: 'High HTTP error rate on {{ $labels.service }}',
       description: '{{ value }} of the HTTP requests of {{ $labels.service }} failed with a 5xx status in the last 5 minutes (threshold {{ threshold }}).',
       firstChecks: [
-        'Check logs and investigate cause: `kubectl -n knowton-dev logs -l app=<service> --since=15m | grep -i error`.',
+        'Check logs and investigate cause: `kubectl -n $NS logs -l app=<service> --since=15m | grep -i error`.',
         'Service Health dashboard: which routes fail (http_requests_total by route and status)?',
-        'Did a deployment just happen? `kubectl -n knowton-dev rollout history deployment/<service>`.',
+        'Did a deployment just happen? `kubectl -n $NS rollout history deployment/<service>`.',
         'Are its dependencies (PostgreSQL, Redis, Kafka, the blockchain RPC) healthy?',
       ],
     }),

@@ -348,3 +348,16 @@ test('the committed docs/runbooks are exactly what the rules render', () => {
   for (const [f, text] of Object.entries(rendered)) expect([f, committed[f]]).toEqual([f, text]);
   expect(Object.keys(rendered)).toEqual(expect.arrayContaining([...Object.keys(ALERTS).map((a) => `${a}.md`), 'README.md']));
 });
+
+test("no runbook's command names one environment's namespace: they say $NS, and the page says which namespaces it stands for", () => {
+  const rendered = renderAllRunbooks();
+  const withNs = Object.entries(rendered).filter(([, text]) => text.includes('-n $NS'));
+  expect(withNs.length).toBeGreaterThan(10);
+  for (const [file, text] of Object.entries(rendered)) {
+    // a command on one namespace would send prod's on-call engineer to dev
+    expect([file, text.match(/kubectl -n knowton-[a-z]+/g)]).toEqual([file, null]);
+  }
+  for (const [file, text] of withNs) {
+    expect([file, text]).toEqual([file, expect.stringContaining('`$NS` is the namespace of the environment the alert comes from (its `environment` label): `knowton-dev`, `knowton-staging` or `knowton-prod`.')]);
+  }
+});

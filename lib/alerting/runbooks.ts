@@ -16,7 +16,14 @@ function plain(text: string, alert: AlertRule): string {
     .replace(/\{\{\s*threshold\s*\}\}/g, alert.condition ? alert.condition.threshold.toString() : '');
 }
 
-function runbook(alert: AlertRule, group: RuleGroup, recordings: Map<string, string>): string {
+/** Where the first checks' commands say `$NS`: the namespace of the alert's environment. */
+function namespaceNote(namespaces: readonly string[]): string {
+  const names = namespaces.map((n) => `\`${n}\``);
+  const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names.join('');
+  return `\`$NS\` is the namespace of the environment the alert comes from (its \`environment\` label)${list ? `: ${list}` : ''}. Set it first, e.g. \`NS=${namespaces[namespaces.length - 1] ?? 'knowton-prod'}\`.`;
+}
+
+function runbook(alert: AlertRule, group: RuleGroup, recordings: Map<string, string>, namespaces: readonly string[]): string {
   const c = alert.condition;
   const lines: string[] = [`# ${alert.name}`, ''];
   lines.push(`| Severity | Category | Component | For |`, `|---|---|---|---|`);
@@ -37,6 +44,7 @@ function runbook(alert: AlertRule, group: RuleGroup, recordings: Map<string, str
   const used = [...recordings.keys()].filter((r) => new RegExp(`(^|[^a-zA-Z0-9_:])${r.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^a-zA-Z0-9_:]|$)`).test(alert.expr));
   for (const r of used) lines.push(`\`${r}\` is recorded by the rule:`, '', '```promql', `${r} = ${recordings.get(r)}`, '```', '');
   lines.push('## First checks', '', ...alert.firstChecks.map((s, i) => `${i + 1}. ${s}`), '');
+  if (alert.firstChecks.some((s) => s.includes('$NS'))) lines.push(namespaceNote(namespaces), '');
   return lines.join('\n');
 }
 
@@ -45,7 +53,7 @@ function runbook(alert: AlertRule, group: RuleGroup, recordings: Map<string, str
  * plus `README.md` listing them. Generated from the same definitions as the rules, so the
  * threshold and the PromQL quoted are the ones deployed.
  */
-export function renderRunbooks(groups: readonly RuleGroup[], options: RenderOptions = {}): Record<string, string> {
+export function renderRunbooks(groups: readonly RuleGroup[], options: RenderOptions & { readonly namespaces?: readonly string[] } = {}): Record<string, string> {
   const recordings = new Map(groups.flatMap((g) => g.recordings.map((r) => [r.record, r.source.expr] as [string, string])));
   const out: Record<string, string> = {};
   const base = (options.runbookBaseUrl ?? DEFAULT_RUNBOOK_BASE_URL).replace(/\/+$/, '');
@@ -53,7 +61,7 @@ export function renderRunbooks(groups: readonly RuleGroup[], options: RenderOpti
   for (const g of groups) {
     index.push(`## ${g.name}`, '', '| Alert | Severity | Summary |', '|---|---|---|');
     for (const a of g.alerts) {
-      out[`${a.name}.md`] = runbook(a, g, recordings);
+      out[`${a.name}.md`] = runbook(a, g, recordings, options.namespaces ?? []);
       index.push(`| [${a.name}](${a.name}.md) | ${a.severity} | ${plain(a.summary, a).replace(/\|/g, '\\|')} |`);
     }
     index.push('');
