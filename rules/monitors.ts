@@ -26,7 +26,7 @@ export function monitorRules(ctx: RuleContext = DEFAULT_RULE_CONTEXT): RuleGroup
     category: 'monitoring',
     alerts: [
       ...alerts(jobs, own),
-      ...(ctx.jobs === undefined ? [volumeFillingUp(ctx)] : []),
+      ...(ctx.jobs === undefined ? [volumeFillingUp(ctx), volumeFull(ctx)] : []),
       ...(ctx.remoteWrite ? remoteWriteAlerts() : []),
       ...(replicas > 1 ? alertmanagerClusterAlerts(replicas, jobs) : []),
     ],
@@ -316,7 +316,11 @@ function alertmanagerClusterAlerts(replicas: number, jobs: MonitoringJobs): Aler
   ];
 }
 
-/** From the upstream Kubernetes mixin, for the volume Prometheus keeps its TSDB on (claim `data` of StatefulSet `prometheus`). */
+/** The volume claims Prometheus keeps its TSDB on (claim `data` of StatefulSet `prometheus`), in the watched namespaces. */
+const prometheusVolumes = (ctx: RuleContext) => ({ namespace: namespaceMatcher(ctx), persistentvolumeclaim: /data-prometheus-[0-9]+/ });
+const podOfClaim = { label: 'pod', from: 'persistentvolumeclaim', regex: /data-(.+)/ };
+
+/** From the upstream Kubernetes mixin, for the volume Prometheus keeps its TSDB on. */
 function volumeFillingUp(ctx: RuleContext): AlertRule {
   return new AlertRule({
     name: 'PrometheusVolumeFillingUp',
@@ -328,9 +332,9 @@ function volumeFillingUp(ctx: RuleContext): AlertRule {
       fillingUp(kubelet.volumeAvailable, kubelet.volumeCapacity, {
         trend: Duration.hours(6),
         horizon: Duration.days(4),
-        where: { namespace: namespaceMatcher(ctx), persistentvolumeclaim: /data-prometheus-[0-9]+/ },
+        where: prometheusVolumes(ctx),
       }),
-      { label: 'pod', from: 'persistentvolumeclaim', regex: /data-(.+)/ },
+      podOfClaim,
     ).below(percent(15)),
     for: Duration.hours(1),
     summary: 'The volume of {{ $labels.pod }} fills up within 4 days',
@@ -340,6 +344,31 @@ function volumeFillingUp(ctx: RuleContext): AlertRule {
       'Does `retentionSize` (90% of the volume by default) keep the TSDB below the volume? It counts the blocks, the WAL and the memory-mapped chunks; a compaction in progress needs room on top of it.',
       'A new target or label with many values (cardinality): Prometheus UI, Status → TSDB Status, top series by metric name.',
       'Grow each claim if its StorageClass allows expansion (`kubectl -n $NS edit pvc data-prometheus-0`), then set `prometheus.storageSize` to match: a StatefulSet\'s volumeClaimTemplates cannot change, so before the next apply run `kubectl -n $NS delete statefulset prometheus --cascade=orphan` (the pods and claims stay).',
+    ],
+  });
+}
+
+/**
+ * A volume nearly full whatever its trend: the upstream mixin's critical 3%. PrometheusVolumeFillingUp
+ * looks at the trend, so a volume that filled and then stayed flat (retentionSize deleting blocks no
+ * faster than samples arrive, or a compaction's headroom gone) never fires it.
+ */
+function volumeFull(ctx: RuleContext): AlertRule {
+  const where = prometheusVolumes(ctx);
+  return new AlertRule({
+    name: 'PrometheusVolumeFull',
+    severity: 'critical',
+    component: 'prometheus',
+    when: withLabel(ratio(gauge(kubelet.volumeAvailable, { where }), gauge(kubelet.volumeCapacity, { where })), podOfClaim)
+      .describedAs('the free share of the volume (kubelet_volume_stats_available_bytes / kubelet_volume_stats_capacity_bytes)')
+      .below(percent(3)),
+    for: Duration.minutes(5),
+    summary: 'The volume of {{ $labels.pod }} is nearly full',
+    description: 'Volume claim {{ $labels.persistentvolumeclaim }} of {{ $labels.pod }} has {{ value }} free (threshold {{ threshold }}): once it is full, Prometheus stops writing samples and compacting, and every alert goes blind.',
+    firstChecks: [
+      'Is it still growing? Grafana Explore: `kubelet_volume_stats_available_bytes{persistentvolumeclaim="data-prometheus-0"}` over the last day.',
+      'Does `retentionSize` (90% of the volume by default) leave room for a compaction? A compaction writes the new block before deleting the old ones: lower `prometheus.retentionSize` or grow the volume.',
+      'Grow each claim if its StorageClass allows expansion (`kubectl -n $NS edit pvc data-prometheus-0`), then set `prometheus.storageSize` to match: before the next apply run `kubectl -n $NS delete statefulset prometheus --cascade=orphan` (the pods and claims stay).',
     ],
   });
 }

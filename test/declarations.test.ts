@@ -210,6 +210,8 @@ const ALERTS: Record<string, AlertRow> = {
   MonitoringTargetDown: { group: 'monitoring', severity: 'warning', threshold: '== 0', for: '5m' },
   // Issue 15: the volume Prometheus writes to, under 15% free and predicted full within 4 days (6h trend)
   PrometheusVolumeFillingUp: { group: 'monitoring', severity: 'warning', threshold: '< 15', for: '1h', window: '6h' },
+  // nearly full whatever the trend (the upstream mixin's critical 3%)
+  PrometheusVolumeFull: { group: 'monitoring', severity: 'critical', threshold: '< 3', for: '5m' },
   // only where prometheus.remoteWrite is set (no profile; 'remote-write' is dev with a receiver added)
   PrometheusRemoteWriteFailing: { group: 'monitoring', severity: 'critical', threshold: '> 1', for: '15m', window: '5m', only: ['remote-write'] },
   PrometheusRemoteWriteBehind: { group: 'monitoring', severity: 'critical', threshold: '> 120', for: '15m', window: '5m', only: ['remote-write'] },

@@ -52,6 +52,7 @@ export const E2E_COVERAGE: Readonly<Record<string, Coverage>> = {
   PrometheusVolumeFillingUp: {
     excluded: 'no kubelet serves volume stats in the local stacks, and its 6h trend needs hours of a falling series; test/monitors.test.ts proves it with promtool',
   },
+  PrometheusVolumeFull: { excluded: 'no kubelet serves volume stats in the local stacks; test/monitors.test.ts proves it with promtool' },
   PrometheusRemoteWriteFailing: { file: 'e2e-remote-write.test.ts' },
   PrometheusRemoteWriteBehind: { file: 'e2e-remote-write.test.ts' },
   AlertmanagerClusterMembersInconsistent: { file: 'e2e-ha.test.ts' },

@@ -41,6 +41,7 @@ describe('which environment gets which monitor alerts', () => {
     const n = names(environmentConfig(env));
     for (const a of [...REMOTE_WRITE_ALERTS, ...CLUSTER_ALERTS]) expect(n).not.toContain(a);
     expect(n).toContain('PrometheusVolumeFillingUp');
+    expect(n).toContain('PrometheusVolumeFull');
   });
 
   test('prod (three Alertmanagers): the cluster alerts, expecting three members; no remote write alerts', () => {
@@ -115,18 +116,20 @@ describe('with the real promtool', () => {
     const monitoring = prod.find((g) => g.name === 'monitoring')!;
     // every minute (test/rules.test.ts runs them every 15 s too): the volume's test spans 14 hours
     const files = writeTestFiles(dir, [monitoring], Duration.minutes(1));
-    for (const a of [...REMOTE_WRITE_ALERTS, ...CLUSTER_ALERTS, 'PrometheusVolumeFillingUp']) expect(files).toContain(`${a}.test.yml`);
+    for (const a of [...REMOTE_WRITE_ALERTS, ...CLUSTER_ALERTS, 'PrometheusVolumeFillingUp', 'PrometheusVolumeFull']) expect(files).toContain(`${a}.test.yml`);
     expect(files).toHaveLength(monitoring.alerts.length);
     expect(await promtoolTestEach(files.map((file) => ({ dir, file })))).toEqual([]);
   });
 
-  test('PrometheusVolumeFillingUp names the claim and its pod, and only a Prometheus volume that both is low and keeps filling', () => {
+  test('PrometheusVolumeFillingUp names the claim and its pod, and only a Prometheus volume that both is low and keeps filling; PrometheusVolumeFull any nearly full one', () => {
     // 200 GiB volumes, 12 hours of samples a minute; evaluated every minute, as the trend spans hours
     const volumes = {
       // 36 GiB free (18%), 1 GiB less an hour: under 15% (30 GiB) from 6h, empty in a day and a half
       ...freeSpace('data-prometheus-1', 36, -1, 720),
       // full but steady (retentionSize holds it at 10% free)
       ...freeSpace('data-prometheus-0', 20, 0, 720),
+      // nearly full (2%) and flat: retention does not keep up, and no trend is left to see
+      ...freeSpace('data-prometheus-3', 4, 0, 720),
       // low (13%) and filling, but slowly: empty in 10 days
       ...freeSpace('data-prometheus-2', 26, -26 / 240, 720),
       // another claim (PostgreSQL's) and a Prometheus claim of an unwatched namespace, filling as fast
@@ -136,6 +139,8 @@ describe('with the real promtool', () => {
     const r = runCases(prod, [
       { name: 'at 11h only prometheus-1 fires', input: volumes, alertname: 'PrometheusVolumeFillingUp', evalTime: '11h', fires: [{ ...volume('data-prometheus-1'), pod: 'prometheus-1' }] },
       { name: 'at 6h30m under 15% for less than the hour of `for`: silent', input: volumes, alertname: 'PrometheusVolumeFillingUp', evalTime: '6h30m', fires: [] },
+      // the watched namespace's Prometheus claim under 3% only: not the 10% one, not PostgreSQL's 1% (below)
+      { name: 'at 11h only prometheus-3 is nearly full', input: { ...volumes, ...freeSpace('data-postgres-1', 2, 0, 720), ...freeSpace('data-prometheus-1', 2, 0, 720, 'kube-system') }, alertname: 'PrometheusVolumeFull', evalTime: '11h', fires: [{ ...volume('data-prometheus-3'), pod: 'prometheus-3' }] },
     ], '1m');
     expect(r.output).not.toContain('FAILED');
     expect(r.status).toBe(0);

@@ -125,8 +125,8 @@ describe('rule groups', () => {
     operatorGroups.sort(byName);
     standaloneRules.sort(byName);
     expect(operatorGroups.map((g: any) => g.name)).toEqual(standaloneRules.map((g: any) => g.name));
-    // The volume of the platform's Prometheus is the platform's to watch (kube-prometheus-stack ships its own alert).
-    const standaloneOnly = ['PrometheusVolumeFillingUp'];
+    // The volume of the platform's Prometheus is the platform's to watch (kube-prometheus-stack ships its own alerts).
+    const standaloneOnly = ['PrometheusVolumeFillingUp', 'PrometheusVolumeFull'];
     const platformJob = /\{job="kube-prometheus-stack-(prometheus|alertmanager)"\}/g;
     const differences: string[] = [];
     operatorGroups.forEach((g: any, i: number) => {

@@ -98,6 +98,7 @@ describe('the rules of the spec', () => {
       'AlertmanagerDown',
       'MonitoringTargetDown',
       'PrometheusVolumeFillingUp',
+      'PrometheusVolumeFull',
       // only where remote write is configured
       'PrometheusRemoteWriteFailing',
       'PrometheusRemoteWriteBehind',
