@@ -11,6 +11,9 @@ const outdir = process.env.KNOWTON_OUTDIR ?? process.env.CDK8S_OUTDIR ?? 'dist';
 const runbooksDir = process.env.KNOWTON_RUNBOOKS_DIR ?? 'docs/runbooks';
 
 try {
+  // The folders first: a wrong one is refused before the stack is loaded (synthAll checks them again).
+  const { outputFolders }: typeof import('./lib/synth-folders') = require('./lib/synth-folders');
+  outputFolders(outdir, runbooksDir);
   // Loaded here, not imported, so that an error thrown while loading the stack, the rules or the
   // profiles is reported like any other.
   const { DEFAULT_ENVIRONMENT, allEnvironments }: typeof import('./lib/config') = require('./lib/config');

@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { StackConfig, allEnvironments } from '../lib/config';
 import { failureLines } from '../lib/failure';
-import { synthAll } from '../lib/synth';
+import { RenderedEnvironment, synthAll } from '../lib/synth';
 import { tempDir } from './helpers';
 
 // main.ts runs as a process of its own many times (about 1.5 s of CPU each), on a machine that may be busy.
@@ -65,6 +65,12 @@ function tree(dir: string, prefix = ''): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * Each environment rendered once for every synthAll here: these cases are about the folders, and what a
+ * render of the profiles gives is compared with the committed dist/ (NEW) where it is written.
+ */
+const RENDERED = new Map<StackConfig, RenderedEnvironment>();
 
 /** The files of the committed dist/ and docs/runbooks/: what a fresh synth writes (foundation.test.ts checks that). */
 const NEW = { dist: tree(path.join(ROOT, 'dist')), runbooks: tree(path.join(ROOT, 'docs', 'runbooks')) };
@@ -281,7 +287,7 @@ describe('synth refuses or fails in one line and leaves every file as it was', (
       const before = snapshot(folders);
       const lines = withEnv(c.env ?? {}, () => {
         try {
-          synthAll({ environments: allEnvironments(), ...c.options });
+          synthAll({ environments: allEnvironments(), rendered: RENDERED, ...c.options });
           return ['succeeded'];
         } catch (err) {
           return failureLines(err, 'not from synthAll');
@@ -313,7 +319,7 @@ describe('synth refuses or fails in one line and leaves every file as it was', (
     const old = markOld(root);
     const lines = withEnv({ KNOWTON_TEST_FAIL_AT: 'in-runbooks,undo-in-dist' }, () => {
       try {
-        synthAll({ environments: allEnvironments(), outdir: `${root}/dist`, runbooksDir: `${root}/docs/runbooks` });
+        synthAll({ environments: allEnvironments(), rendered: RENDERED, outdir: `${root}/dist`, runbooksDir: `${root}/docs/runbooks` });
         return ['succeeded'];
       } catch (err) {
         return failureLines(err, 'not from synthAll');
@@ -340,7 +346,7 @@ function markOld(root: string): { dist: Record<string, string>; runbooks: Record
 
 /** The next normal synth (in this process: the same synthAll main.ts calls) restores both trees and leaves nothing behind. */
 function expectRecovered(root: string): void {
-  synthAll({ environments: allEnvironments(), outdir: path.join(root, 'dist'), runbooksDir: path.join(root, 'docs', 'runbooks') });
+  synthAll({ environments: allEnvironments(), rendered: RENDERED, outdir: path.join(root, 'dist'), runbooksDir: path.join(root, 'docs', 'runbooks') });
   expect(tree(path.join(root, 'dist'))).toEqual(NEW.dist);
   expect(tree(path.join(root, 'docs', 'runbooks'))).toEqual(NEW.runbooks);
   expect(leftovers(root)).toEqual([]);
@@ -378,7 +384,7 @@ describe('killed at any step of the swap, the old or the new tree is in place or
     // The next synth recovers before anything else: even one that then fails puts the old tree back.
     const lines = withEnv({ KNOWTON_TEST_FAIL_AT: 'stage-dist' }, () => {
       try {
-        synthAll({ environments: allEnvironments(), outdir: `${root}/dist`, runbooksDir: `${root}/docs/runbooks` });
+        synthAll({ environments: allEnvironments(), rendered: RENDERED, outdir: `${root}/dist`, runbooksDir: `${root}/docs/runbooks` });
         return ['succeeded'];
       } catch (err) {
         return failureLines(err, 'not from synthAll');
