@@ -355,6 +355,21 @@ function expectRecovered(root: string): void {
 type Found = 'old' | 'new' | 'missing';
 
 describe('killed at any step of the swap, the old or the new tree is in place or put back, and the next synth completes it', () => {
+  // The killed synths render dev alone (KNOWTON_TEST_ENVIRONMENTS): the swap moves whole folders, whatever
+  // they hold. Their new tree is what synthAll writes for dev alone; a full synth of every environment
+  // through main.ts ends 'killed again' below, and test/synth-command.test.ts proves the bundled command's.
+  const DEV_ONLY = { KNOWTON_TEST_ENVIRONMENTS: 'dev' };
+  let devOnly: typeof NEW | undefined;
+  /** The files synthAll writes for dev alone: the new trees of the killed synths. */
+  const NEW_DEV = (): typeof NEW => {
+    if (!devOnly) {
+      const dir = tempDir('knowton-safety-dev-');
+      copies.push(dir);
+      synthAll({ environments: { dev: allEnvironments().dev }, rendered: RENDERED, outdir: path.join(dir, 'dist'), runbooksDir: path.join(dir, 'runbooks') });
+      devOnly = { dist: tree(path.join(dir, 'dist')), runbooks: tree(path.join(dir, 'runbooks')) };
+    }
+    return devOnly;
+  };
   // [step synth is killed just before, what is then at dist/ and docs/runbooks/, the hidden leftovers].
   // Each kill also leaves both locks, held by a dead pid, which the next synth must take over.
   const steps: Array<[string, Found, Found, string[]]> = [
@@ -368,7 +383,7 @@ describe('killed at any step of the swap, the old or the new tree is in place or
   test.each(steps)('killed before %s', (at, dist, runbooks, left) => {
     const root = copyProject();
     const old = markOld(root);
-    const r = synth(root, { KNOWTON_TEST_KILL_AT: at });
+    const r = synth(root, { KNOWTON_TEST_KILL_AT: at, ...DEV_ONLY });
     expect([r.signal, r.stdout]).toEqual(['SIGKILL', '']);
     expect(leftovers(root)).toEqual(left);
     for (const [name, dir, found] of [['dist', 'dist', dist], ['runbooks', 'docs/runbooks', runbooks]] as const) {
@@ -378,7 +393,7 @@ describe('killed at any step of the swap, the old or the new tree is in place or
         expect(fs.existsSync(here)).toBe(false);
         expect(tree(path.join(path.dirname(here), `.${path.basename(here)}.synth-previous`))).toEqual(old[name]);
       } else {
-        expect(tree(here)).toEqual(found === 'old' ? old[name] : NEW[name]);
+        expect(tree(here)).toEqual(found === 'old' ? old[name] : NEW_DEV()[name]);
       }
     }
     // The next synth recovers before anything else: even one that then fails puts the old tree back.
@@ -398,19 +413,19 @@ describe('killed at any step of the swap, the old or the new tree is in place or
         : `${root}/dist/ and ${root}/docs/runbooks/ were left as they were.`,
     ]);
     expect(leftovers(root)).toEqual([]);
-    expect(tree(path.join(root, 'dist'))).toEqual(dist === 'new' ? NEW.dist : old.dist);
-    expect(tree(path.join(root, 'docs', 'runbooks'))).toEqual(runbooks === 'new' ? NEW.runbooks : old.runbooks);
+    expect(tree(path.join(root, 'dist'))).toEqual(dist === 'new' ? NEW_DEV().dist : old.dist);
+    expect(tree(path.join(root, 'docs', 'runbooks'))).toEqual(runbooks === 'new' ? NEW_DEV().runbooks : old.runbooks);
     expectRecovered(root);
   });
 
   test('killed again while putting the old tree back, the next synth still completes it', () => {
     const root = copyProject();
     const old = markOld(root);
-    expect(synth(root, { KNOWTON_TEST_KILL_AT: 'in-dist' }).signal).toBe('SIGKILL');
-    expect(synth(root, { KNOWTON_TEST_KILL_AT: 'recover-dist' }).signal).toBe('SIGKILL');
+    expect(synth(root, { KNOWTON_TEST_KILL_AT: 'in-dist', ...DEV_ONLY }).signal).toBe('SIGKILL');
+    expect(synth(root, { KNOWTON_TEST_KILL_AT: 'recover-dist', ...DEV_ONLY }).signal).toBe('SIGKILL');
     expect(fs.existsSync(path.join(root, 'dist'))).toBe(false);
     expect(tree(path.join(root, '.dist.synth-previous'))).toEqual(old.dist);
-    // A normal synth through main.ts this time.
+    // A normal synth through main.ts this time, of every environment.
     const r = synth(root);
     expect([r.code, r.stderr]).toEqual([0, '']);
     expect(tree(path.join(root, 'dist'))).toEqual(NEW.dist);
