@@ -11,11 +11,18 @@ const outdir = process.env.KNOWTON_OUTDIR ?? process.env.CDK8S_OUTDIR ?? 'dist';
 const runbooksDir = process.env.KNOWTON_RUNBOOKS_DIR ?? 'docs/runbooks';
 
 try {
+  // The folders first: a wrong one is refused before the stack is loaded (synthAll checks them again).
+  const { outputFolders }: typeof import('./lib/synth-folders') = require('./lib/synth-folders');
+  outputFolders(outdir, runbooksDir);
   // Loaded here, not imported, so that an error thrown while loading the stack, the rules or the
   // profiles is reported like any other.
   const { DEFAULT_ENVIRONMENT, allEnvironments }: typeof import('./lib/config') = require('./lib/config');
   const { summarize, synthAll }: typeof import('./lib/synth') = require('./lib/synth');
-  const result = synthAll({ environments: allEnvironments(), outdir, runbooksDir });
+  // KNOWTON_TEST_ENVIRONMENTS=<name>[,<name>...]: only those profiles, for the tests that kill synth in the
+  // middle of its swap (test/synth-safety.test.ts), which need a swap, not every environment rendered.
+  const only = process.env.KNOWTON_TEST_ENVIRONMENTS?.split(',');
+  const environments = Object.fromEntries(Object.entries(allEnvironments()).filter(([name]) => only === undefined || only.includes(name)));
+  const result = synthAll({ environments, outdir, runbooksDir });
   for (const [name, env] of Object.entries(result.environments)) {
     console.log(summarize(name, env, name === DEFAULT_ENVIRONMENT ? `${outdir}/` : `${outdir}/${name}/`));
   }

@@ -6,7 +6,6 @@
  * folder under a fixed name, and the next synth puts it back before doing anything else.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { ApiObject, App, Names, YamlOutputType } from 'cdk8s';
 import { renderRunbooks } from './alerting';
@@ -17,6 +16,7 @@ import { renderSloRunbooks } from './slo';
 import { MonitoringStack } from './stack';
 import { OperatorStack } from './operator-stack';
 import { folderLabel, isError } from './failure';
+import { outputFolders, Target } from './synth-folders';
 import { ConfigError, check, checkDnsLabel } from './validate';
 import { toYaml } from './yaml';
 
@@ -97,8 +97,14 @@ export function environmentApp(config: StackConfig): { app: App; dashboards: Rea
   return { app, dashboards: new MonitoringStack(app, config).grafana.dashboards, extra: new Map() };
 }
 
-/** One environment's files, relative to its folder, rendered in memory: no folder is touched. */
-function renderEnvironment(config: StackConfig): { files: Map<string, string>; kinds: Record<string, number> } {
+/** One environment's files, relative to its folder, rendered in memory, and its objects of each kind. */
+export interface RenderedEnvironment {
+  readonly files: ReadonlyMap<string, string>;
+  readonly kinds: Record<string, number>;
+}
+
+/** One environment rendered in memory: no folder is touched. */
+function renderEnvironment(config: StackConfig): RenderedEnvironment {
   const { app, dashboards, extra } = environmentApp(config);
   const files = new Map([...renderManifests(app)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   const kinds = countKinds(app);
@@ -131,99 +137,6 @@ function markerText(files: Iterable<string>): string {
     ...[...files].sort(),
     '',
   ].join('\n');
-}
-
-/**
- * The checkout: synth never writes into it but to dist/ (or a new folder) and docs/runbooks/. Found
- * from this file upwards, since bundled (scripts/run-bundled.js) it runs from node_modules/.cache.
- */
-const CHECKOUT = checkoutOf(__dirname);
-
-function checkoutOf(dir: string): string {
-  for (let d = dir; ; d = path.dirname(d)) {
-    try {
-      if (JSON.parse(fs.readFileSync(path.join(d, 'package.json'), 'utf8')).name === 'knowton-monitoring') return d;
-    } catch {
-      // no package.json here, or not ours
-    }
-    if (path.dirname(d) === d) return path.resolve(__dirname, '..');
-  }
-}
-const SOURCE_FOLDERS = ['lib', 'rules', 'dashboards', 'slos', 'schemas', 'test', 'scripts', 'docs', 'node_modules', 'dist-lib', 'coverage'];
-
-/** `p` made absolute with every symbolic link of its existing part resolved. */
-function realPath(p: string): string {
-  const abs = path.resolve(p);
-  if (fs.existsSync(abs)) return fs.realpathSync(abs);
-  const parent = path.dirname(abs);
-  return parent === abs ? abs : path.join(realPath(parent), path.basename(abs));
-}
-
-/** True if `outer` is `inner` or one of its ancestors. */
-function contains(outer: string, inner: string): boolean {
-  const rel = path.relative(outer, inner);
-  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
-}
-
-type TargetName = 'dist' | 'runbooks';
-
-/** One output folder of the transaction and its fixed-name siblings. */
-interface Target {
-  /** Names the folder in the test hooks: `dist` (the manifests) or `runbooks`. */
-  readonly name: TargetName;
-  /** Where its value comes from, and the field, for error messages. */
-  readonly where: string;
-  readonly field: string;
-  /** The value as given, and as shown to the user (`dist/`). */
-  readonly given: string;
-  readonly label: string;
-  /** Absolute, with symbolic links resolved. */
-  readonly dir: string;
-  /** The new tree beside it while it is written; the old tree between the two renames of the swap. */
-  readonly staging: string;
-  readonly previous: string;
-  readonly lock: string;
-  /** The rendered tree: relative path -> content, the marker included. */
-  files: Map<string, string>;
-  /** What is at `dir` now: the folder as it was, nothing (the old one moved aside), or the new tree. */
-  state: 'as-it-was' | 'moved-aside' | 'replaced';
-  /** Whether `dir` existed before the swap. */
-  existed: boolean;
-  /** Whether this synth put back a tree an interrupted synth had moved aside. */
-  recovered: boolean;
-}
-
-/**
- * Refuses, before anything is touched, a folder synth must not replace: empty, the file-system
- * root, the home folder, the checkout, the current folder or one containing them, a source folder
- * of the checkout, or a file. Whether an existing folder holds only synth's files is checked later.
- */
-function target(name: TargetName, given: string): Target {
-  const [where, field, example] = name === 'dist'
-    ? ['KNOWTON_OUTDIR', 'output directory', 'dist']
-    : ['KNOWTON_RUNBOOKS_DIR', 'runbooks directory', 'docs/runbooks'];
-  const refuse = (ok: boolean, allowed: string) => check(ok, where, field, given, allowed);
-  refuse(given.trim() !== '', `a folder of its own for synth's output, such as ${example}`);
-  refuse(!given.startsWith('~'), 'a path the shell has expanded: a quoted ~ is a folder named ~ here; use $HOME/...');
-  const dir = realPath(given);
-  refuse(path.dirname(dir) !== dir, 'a folder of its own, not the file-system root');
-  for (const [what, folder] of [['home folder', os.homedir()], ['checkout', CHECKOUT], ['current folder', process.cwd()]]) {
-    const real = realPath(folder);
-    refuse(!contains(dir, real), `a folder of its own, not the ${what} (${real}) or a folder containing it`);
-  }
-  const checkout = realPath(CHECKOUT);
-  if (contains(checkout, dir)) {
-    const rel = path.relative(checkout, dir).split(path.sep);
-    const own = name === 'runbooks' && rel.join('/') === 'docs/runbooks';
-    refuse(own || !(SOURCE_FOLDERS.includes(rel[0]) || rel[0].startsWith('.')), `a folder of its own, not in the checkout's ${rel[0]}/`);
-  }
-  refuse(!fs.existsSync(dir) || fs.statSync(dir).isDirectory(), 'a folder, not a file');
-  const sibling = (role: string) => path.join(path.dirname(dir), `.${path.basename(dir)}.synth-${role}`);
-  return {
-    name, where, field, given, label: folderLabel(where, given), dir,
-    staging: sibling('staging'), previous: sibling('previous'), lock: sibling('lock'),
-    files: new Map(), state: 'as-it-was', existed: false, recovered: false,
-  };
 }
 
 /**
@@ -352,6 +265,13 @@ export interface SynthAllOptions {
   readonly outdir?: string;
   /** The runbook pages' folder (KNOWTON_RUNBOOKS_DIR). @default none: no runbooks are written */
   readonly runbooksDir?: string;
+  /**
+   * Environments already rendered, by profile object: used instead of rendering one again, and filled
+   * with those rendered. For callers that synthesize the same unchanged profiles many times (the
+   * synth-safety tests, which are about the folders, not the stack).
+   * @default none: every environment is rendered
+   */
+  readonly rendered?: Map<StackConfig, RenderedEnvironment>;
 }
 
 export interface SynthAllResult {
@@ -375,25 +295,20 @@ export function synthAll(options: SynthAllOptions): SynthAllResult {
   const done: Array<{ t: Target; kind: 'aside' | 'in'; from: string; to: string }> = [];
   try {
     checkEnvironmentNames(environments);
-    if (options.outdir !== undefined) targets.push(target('dist', options.outdir));
-    if (options.runbooksDir !== undefined) targets.push(target('runbooks', options.runbooksDir));
-    if (targets.length === 2) {
-      const [out, books] = targets;
-      check(!contains(out.dir, books.dir) && !contains(books.dir, out.dir), books.where, books.field, books.given,
-        `a folder of its own, neither inside the output directory (${out.dir}) nor containing it`);
-    }
+    targets.push(...outputFolders(options.outdir, options.runbooksDir));
     if (names.length > 0) check(options.outdir !== undefined, 'synthAll', 'outdir', options.outdir, 'a folder for the manifests');
 
     // Render everything before touching anything.
     const results: Record<string, SynthResult> = {};
     const [manifests, runbooks] = [targets.find((t) => t.name === 'dist'), targets.find((t) => t.name === 'runbooks')];
     names.forEach((name, i) => {
-      let rendered: ReturnType<typeof renderEnvironment>;
+      let rendered = options.rendered?.get(environments[name]);
       try {
-        rendered = renderEnvironment(environments[name]);
+        rendered ??= renderEnvironment(environments[name]);
       } catch (err) {
         throw new SynthError(err, name);
       }
+      options.rendered?.set(environments[name], rendered);
       const { files, kinds } = rendered;
       const prefix = i === 0 ? '' : `${name}/`;
       for (const [file, text] of files) manifests!.files.set(`${prefix}${file}`, text);

@@ -3,7 +3,9 @@
  * user of `npm run synth` would, with `as any` where the mistake is a type error (synth transpiles
  * without type checking), and synthesizes it over a copy of the committed dist/. Each must fail with
  * a ConfigError naming the field, the value and what is allowed, and leave the copies of dist/ and
- * docs/runbooks byte-identical. Rules and dashboards are injected by replacing `ruleGroups()` and
+ * docs/runbooks byte-identical: every row runs over the same copies, and no file or folder of them is
+ * written, created, removed or renamed by a row (their inodes, sizes and change times are the same
+ * after it), and they still hold the committed bytes after the last row. Rules and dashboards are injected by replacing `ruleGroups()` and
  * `dashboards()` for one row (jest.spyOn), so they go through the same synth path as the rules of
  * rules/ and the dashboards of dashboards/. A few rows at the end are edge values that must pass.
  */
@@ -36,7 +38,7 @@ function tree(dir: string): Array<[string, string]> {
 
 const committed = { dist: tree(path.join(ROOT, 'dist')), runbooks: tree(path.join(ROOT, 'docs', 'runbooks')) };
 
-/** A fresh directory holding copies of the committed dist/ and docs/runbooks, one per row. */
+/** A fresh directory holding copies of the committed dist/ and docs/runbooks. */
 function freshCopy(): string {
   const work = tempDir('knowton-bad-input-');
   fs.cpSync(path.join(ROOT, 'dist'), path.join(work, 'dist'), { recursive: true });
@@ -44,6 +46,24 @@ function freshCopy(): string {
   return work;
 }
 afterEach(() => jest.restoreAllMocks());
+
+/**
+ * Every entry below `dir`, `dir` itself included, with what any write, creation, removal or rename
+ * there changes: inode, size, and modification and change times (nanoseconds). Cheaper than reading
+ * every byte for each row, and stricter: even rewriting a file with the same bytes shows.
+ */
+function stamps(dir: string, rel = '.'): Array<[string, string]> {
+  const st = fs.lstatSync(dir, { bigint: true });
+  const own: [string, string] = [rel, `${st.mode} ${st.ino} ${st.size} ${st.mtimeNs} ${st.ctimeNs}`];
+  if (!st.isDirectory()) return [own];
+  return [own, ...fs.readdirSync(dir).sort().flatMap((f) => stamps(path.join(dir, f), `${rel}/${f}`))];
+}
+
+/** The copies every row of BAD runs over. */
+let shared: string;
+beforeAll(() => {
+  shared = freshCopy();
+});
 
 /** A valid alert to spoil one field of. */
 function alert(overrides: Partial<AlertRuleProps> = {}): AlertRule {
@@ -316,8 +336,9 @@ function synth(row: Row, outdir: string): void {
 
 describe('bad input fails synth with one ConfigError and leaves dist/ and docs/runbooks as they were', () => {
   test.each(BAD)('%s', (_name, row, message) => {
-    const work = freshCopy();
+    const work = shared;
     const out = path.join(work, 'dist');
+    const before = stamps(work);
     let error: unknown;
     try {
       synth(row, out);
@@ -336,9 +357,13 @@ describe('bad input fails synth with one ConfigError and leaves dist/ and docs/r
     expect(cause).toBeInstanceOf(ConfigError);
     expect((cause as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('\n');
-    expect(tree(out)).toEqual(committed.dist);
-    expect(tree(path.join(work, 'runbooks'))).toEqual(committed.runbooks);
+    expect(stamps(work)).toEqual(before);
     expect(fs.readdirSync(work).sort()).toEqual(['dist', 'runbooks']);
+  });
+
+  test('after every row, the copies still hold the committed dist/ and docs/runbooks byte for byte', () => {
+    expect(tree(path.join(shared, 'dist'))).toEqual(committed.dist);
+    expect(tree(path.join(shared, 'runbooks'))).toEqual(committed.runbooks);
   });
 
   test('the table covers every kind of mistake (50+ rows)', () => {

@@ -11,6 +11,7 @@ import { ENVIRONMENTS } from '../lib/config';
 import { renderAlertmanagerConfig, TEMPLATE_FILE, TEMPLATE_SOURCE } from '../lib/alertmanager';
 import { ALERTMANAGER_CONFIG_NAME, toAlertmanagerConfigSpec } from '../lib/components/operator/alertmanager-config';
 import { assembleOperatorConfig } from './operator-assemble';
+import { routesTest } from './amtool-routes';
 import { findObject, K8sObject, loadObjects, run, synthTo, tempDir, writeYaml } from './helpers';
 
 const profile = ENVIRONMENTS.operator;
@@ -43,7 +44,7 @@ const alerts = objects.filter((o: K8sObject) => o.kind === 'PrometheusRule')
   .map((r): Record<string, string> => ({ alertname: r.alert as string, ...(r.labels as Record<string, string>) }));
 
 function receivers(file: string, labels: Record<string, string>): string[] {
-  const r = run('amtool', ['config', 'routes', 'test', `--config.file=${file}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)]);
+  const r = routesTest(file, labels);
   expect(r.code).toBe(0);
   return r.output.trim().split('\n')[0].split(',').filter(Boolean);
 }

@@ -10,7 +10,7 @@ import * as path from 'path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { ENVIRONMENTS, StackConfig, allEnvironments } from '../lib/config';
 import { defaultBase, reviewWorkingTree } from '../lib/review';
-import { synthesizeEnvironments } from '../lib/synth';
+import { RenderedEnvironment, synthAll } from '../lib/synth';
 import { Duration, count } from '../lib/units';
 import { tempDir } from './helpers';
 
@@ -43,7 +43,9 @@ function editJson(file: string, edit: (model: any) => void): void {
 beforeAll(() => {
   repo = tempDir('knowton-review-');
   git('init', '-q', '-b', 'main');
-  synthesizeEnvironments(allEnvironments(), path.join(repo, 'dist'));
+  // The feature branch changes dev only: the other environments' renders are reused.
+  const rendered = new Map<StackConfig, RenderedEnvironment>();
+  synthAll({ environments: allEnvironments(), outdir: path.join(repo, 'dist'), rendered });
   commitAll('dist/ as on main');
   git('checkout', '-q', '-b', 'feature');
 
@@ -55,7 +57,7 @@ beforeAll(() => {
     alerts: { HighDatabaseConnections: { threshold: count(90) }, HighErrorRate: { for: Duration.minutes(10) } },
     network: { postgresCidr: '10.20.0.0/16' },
   };
-  synthesizeEnvironments({ ...allEnvironments(), dev }, path.join(repo, 'dist'));
+  synthAll({ environments: { ...allEnvironments(), dev }, outdir: path.join(repo, 'dist'), rendered });
   editJson(path.join(repo, 'dist', 'dashboards', 'service-health-dashboard.json'), (model) => {
     model.panels = model.panels.filter((p: any) => p.title !== 'Memory by service');
     model.panels.find((p: any) => p.title === 'Request rate').targets[0].expr = 'sum by (service, route) (rate(http_requests_total[$__rate_interval]))';

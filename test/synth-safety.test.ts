@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { StackConfig, allEnvironments } from '../lib/config';
 import { failureLines } from '../lib/failure';
-import { synthAll } from '../lib/synth';
+import { RenderedEnvironment, synthAll } from '../lib/synth';
 import { tempDir } from './helpers';
 
 // main.ts runs as a process of its own many times (about 1.5 s of CPU each), on a machine that may be busy.
@@ -65,6 +65,12 @@ function tree(dir: string, prefix = ''): Record<string, string> {
   }
   return out;
 }
+
+/**
+ * Each environment rendered once for every synthAll here: these cases are about the folders, and what a
+ * render of the profiles gives is compared with the committed dist/ (NEW) where it is written.
+ */
+const RENDERED = new Map<StackConfig, RenderedEnvironment>();
 
 /** The files of the committed dist/ and docs/runbooks/: what a fresh synth writes (foundation.test.ts checks that). */
 const NEW = { dist: tree(path.join(ROOT, 'dist')), runbooks: tree(path.join(ROOT, 'docs', 'runbooks')) };
@@ -281,7 +287,7 @@ describe('synth refuses or fails in one line and leaves every file as it was', (
       const before = snapshot(folders);
       const lines = withEnv(c.env ?? {}, () => {
         try {
-          synthAll({ environments: allEnvironments(), ...c.options });
+          synthAll({ environments: allEnvironments(), rendered: RENDERED, ...c.options });
           return ['succeeded'];
         } catch (err) {
           return failureLines(err, 'not from synthAll');
@@ -313,7 +319,7 @@ describe('synth refuses or fails in one line and leaves every file as it was', (
     const old = markOld(root);
     const lines = withEnv({ KNOWTON_TEST_FAIL_AT: 'in-runbooks,undo-in-dist' }, () => {
       try {
-        synthAll({ environments: allEnvironments(), outdir: `${root}/dist`, runbooksDir: `${root}/docs/runbooks` });
+        synthAll({ environments: allEnvironments(), rendered: RENDERED, outdir: `${root}/dist`, runbooksDir: `${root}/docs/runbooks` });
         return ['succeeded'];
       } catch (err) {
         return failureLines(err, 'not from synthAll');
@@ -340,7 +346,7 @@ function markOld(root: string): { dist: Record<string, string>; runbooks: Record
 
 /** The next normal synth (in this process: the same synthAll main.ts calls) restores both trees and leaves nothing behind. */
 function expectRecovered(root: string): void {
-  synthAll({ environments: allEnvironments(), outdir: path.join(root, 'dist'), runbooksDir: path.join(root, 'docs', 'runbooks') });
+  synthAll({ environments: allEnvironments(), rendered: RENDERED, outdir: path.join(root, 'dist'), runbooksDir: path.join(root, 'docs', 'runbooks') });
   expect(tree(path.join(root, 'dist'))).toEqual(NEW.dist);
   expect(tree(path.join(root, 'docs', 'runbooks'))).toEqual(NEW.runbooks);
   expect(leftovers(root)).toEqual([]);
@@ -349,6 +355,21 @@ function expectRecovered(root: string): void {
 type Found = 'old' | 'new' | 'missing';
 
 describe('killed at any step of the swap, the old or the new tree is in place or put back, and the next synth completes it', () => {
+  // The killed synths render dev alone (KNOWTON_TEST_ENVIRONMENTS): the swap moves whole folders, whatever
+  // they hold. Their new tree is what synthAll writes for dev alone; a full synth of every environment
+  // through main.ts ends 'killed again' below, and test/synth-command.test.ts proves the bundled command's.
+  const DEV_ONLY = { KNOWTON_TEST_ENVIRONMENTS: 'dev' };
+  let devOnly: typeof NEW | undefined;
+  /** The files synthAll writes for dev alone: the new trees of the killed synths. */
+  const NEW_DEV = (): typeof NEW => {
+    if (!devOnly) {
+      const dir = tempDir('knowton-safety-dev-');
+      copies.push(dir);
+      synthAll({ environments: { dev: allEnvironments().dev }, rendered: RENDERED, outdir: path.join(dir, 'dist'), runbooksDir: path.join(dir, 'runbooks') });
+      devOnly = { dist: tree(path.join(dir, 'dist')), runbooks: tree(path.join(dir, 'runbooks')) };
+    }
+    return devOnly;
+  };
   // [step synth is killed just before, what is then at dist/ and docs/runbooks/, the hidden leftovers].
   // Each kill also leaves both locks, held by a dead pid, which the next synth must take over.
   const steps: Array<[string, Found, Found, string[]]> = [
@@ -362,7 +383,7 @@ describe('killed at any step of the swap, the old or the new tree is in place or
   test.each(steps)('killed before %s', (at, dist, runbooks, left) => {
     const root = copyProject();
     const old = markOld(root);
-    const r = synth(root, { KNOWTON_TEST_KILL_AT: at });
+    const r = synth(root, { KNOWTON_TEST_KILL_AT: at, ...DEV_ONLY });
     expect([r.signal, r.stdout]).toEqual(['SIGKILL', '']);
     expect(leftovers(root)).toEqual(left);
     for (const [name, dir, found] of [['dist', 'dist', dist], ['runbooks', 'docs/runbooks', runbooks]] as const) {
@@ -372,13 +393,13 @@ describe('killed at any step of the swap, the old or the new tree is in place or
         expect(fs.existsSync(here)).toBe(false);
         expect(tree(path.join(path.dirname(here), `.${path.basename(here)}.synth-previous`))).toEqual(old[name]);
       } else {
-        expect(tree(here)).toEqual(found === 'old' ? old[name] : NEW[name]);
+        expect(tree(here)).toEqual(found === 'old' ? old[name] : NEW_DEV()[name]);
       }
     }
     // The next synth recovers before anything else: even one that then fails puts the old tree back.
     const lines = withEnv({ KNOWTON_TEST_FAIL_AT: 'stage-dist' }, () => {
       try {
-        synthAll({ environments: allEnvironments(), outdir: `${root}/dist`, runbooksDir: `${root}/docs/runbooks` });
+        synthAll({ environments: allEnvironments(), rendered: RENDERED, outdir: `${root}/dist`, runbooksDir: `${root}/docs/runbooks` });
         return ['succeeded'];
       } catch (err) {
         return failureLines(err, 'not from synthAll');
@@ -392,19 +413,19 @@ describe('killed at any step of the swap, the old or the new tree is in place or
         : `${root}/dist/ and ${root}/docs/runbooks/ were left as they were.`,
     ]);
     expect(leftovers(root)).toEqual([]);
-    expect(tree(path.join(root, 'dist'))).toEqual(dist === 'new' ? NEW.dist : old.dist);
-    expect(tree(path.join(root, 'docs', 'runbooks'))).toEqual(runbooks === 'new' ? NEW.runbooks : old.runbooks);
+    expect(tree(path.join(root, 'dist'))).toEqual(dist === 'new' ? NEW_DEV().dist : old.dist);
+    expect(tree(path.join(root, 'docs', 'runbooks'))).toEqual(runbooks === 'new' ? NEW_DEV().runbooks : old.runbooks);
     expectRecovered(root);
   });
 
   test('killed again while putting the old tree back, the next synth still completes it', () => {
     const root = copyProject();
     const old = markOld(root);
-    expect(synth(root, { KNOWTON_TEST_KILL_AT: 'in-dist' }).signal).toBe('SIGKILL');
-    expect(synth(root, { KNOWTON_TEST_KILL_AT: 'recover-dist' }).signal).toBe('SIGKILL');
+    expect(synth(root, { KNOWTON_TEST_KILL_AT: 'in-dist', ...DEV_ONLY }).signal).toBe('SIGKILL');
+    expect(synth(root, { KNOWTON_TEST_KILL_AT: 'recover-dist', ...DEV_ONLY }).signal).toBe('SIGKILL');
     expect(fs.existsSync(path.join(root, 'dist'))).toBe(false);
     expect(tree(path.join(root, '.dist.synth-previous'))).toEqual(old.dist);
-    // A normal synth through main.ts this time.
+    // A normal synth through main.ts this time, of every environment.
     const r = synth(root);
     expect([r.code, r.stderr]).toEqual([0, '']);
     expect(tree(path.join(root, 'dist'))).toEqual(NEW.dist);
