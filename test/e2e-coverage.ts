@@ -9,6 +9,8 @@ import { slos } from '../slos';
 
 export type E2eFile =
   | 'e2e.test.ts'
+  | 'e2e-services.test.ts'
+  | 'e2e-errors.test.ts'
   | 'e2e-faults.test.ts'
   | 'e2e-monitors.test.ts'
   | 'e2e-monitors-reload.test.ts'
@@ -17,7 +19,8 @@ export type E2eFile =
   | 'e2e-ha-replica.test.ts'
   | 'e2e-ha-cluster.test.ts'
   | 'e2e-ha-cluster-down.test.ts'
-  | 'e2e-remote-write.test.ts';
+  | 'e2e-remote-write.test.ts'
+  | 'e2e-remote-write-behind.test.ts';
 
 export type Coverage = { readonly file: E2eFile } | { readonly excluded: string };
 
@@ -27,10 +30,10 @@ const BURN_RATE =
 
 export const E2E_COVERAGE: Readonly<Record<string, Coverage>> = {
   // rules/service-health.ts
-  ServiceMissing: { file: 'e2e.test.ts' },
-  ServiceDown: { file: 'e2e.test.ts' },
-  HighErrorRate: { file: 'e2e.test.ts' },
-  HighResponseTime: { file: 'e2e.test.ts' },
+  ServiceMissing: { file: 'e2e-services.test.ts' },
+  ServiceDown: { file: 'e2e-services.test.ts' },
+  HighErrorRate: { file: 'e2e-errors.test.ts' },
+  HighResponseTime: { file: 'e2e-errors.test.ts' },
   // rules/resources.ts
   HighCPUUsage: { file: 'e2e-faults.test.ts' },
   HighMemoryUsage: { file: 'e2e-faults.test.ts' },
@@ -63,12 +66,12 @@ export const E2E_COVERAGE: Readonly<Record<string, Coverage>> = {
     excluded: 'no kubelet serves volume stats in the local stacks, and its 6h trend needs hours of a falling series; test/monitors.test.ts proves it with promtool',
   },
   PrometheusRemoteWriteFailing: { file: 'e2e-remote-write.test.ts' },
-  PrometheusRemoteWriteBehind: { file: 'e2e-remote-write.test.ts' },
+  PrometheusRemoteWriteBehind: { file: 'e2e-remote-write-behind.test.ts' },
   AlertmanagerClusterMembersInconsistent: { file: 'e2e-ha-cluster.test.ts' },
   AlertmanagerClusterDown: { file: 'e2e-ha-cluster-down.test.ts' },
   AlertmanagerConfigInconsistent: { file: 'e2e-ha-cluster.test.ts' },
-  // The SLO tiers (slos/): the 1h tier of backend-availability fires in e2e.test.ts's error spike.
-  BackendAvailabilityBurnRate1h: { excluded: `${BURN_RATE}; e2e.test.ts proves it fires and pages` },
+  // The SLO tiers (slos/): the 1h tier of backend-availability fires in e2e-errors.test.ts's error spike.
+  BackendAvailabilityBurnRate1h: { excluded: `${BURN_RATE}; e2e-errors.test.ts proves it fires and pages` },
   BackendAvailabilityBurnRate6h: { excluded: BURN_RATE },
   BackendAvailabilityBurnRate1d: { excluded: BURN_RATE },
   BackendAvailabilityBurnRate3d: { excluded: BURN_RATE },
