@@ -163,6 +163,18 @@ export class LocalStack {
    * it started. As many Prometheus and Alertmanager servers run as the configuration has replicas.
    */
   static async start(options: LocalStackOptions = {}): Promise<LocalStack> {
+    // A free port is found by binding and closing it: another stack starting beside this one, or an
+    // outgoing connection, may take it before the server binds it (seen with several e2e files at once).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await LocalStack.startOnce(options);
+      } catch (err) {
+        if (attempt >= 3 || !/address already in use/.test(String(err))) throw err;
+      }
+    }
+  }
+
+  private static async startOnce(options: LocalStackOptions): Promise<LocalStack> {
     const prometheusBin = binary('KNOWTON_PROMETHEUS_BIN', ['prometheus'], 'prometheus');
     const alertmanagerBin = binary('KNOWTON_ALERTMANAGER_BIN', ['prometheus-alertmanager', 'alertmanager'], 'prometheus-alertmanager');
     const ownsDir = options.dir === undefined;
