@@ -14,7 +14,8 @@
  * Also local only: Debian's Prometheus 2.x expands ${POD_NAME} in external labels with
  * --enable-feature=expand-external-labels (Prometheus 3, the image, does it by default), prod's
  * email receiver is left out (no SMTP server here), and with TEST_TIMINGS the Alertmanagers wait
- * 1s per cluster position (--cluster.peer-timeout) instead of 15s before notifying in a peer's place.
+ * 1s per cluster position (--cluster.peer-timeout) instead of 15s before notifying in a peer's place,
+ * and gossip every 50ms (--cluster.gossip-interval) so that the cluster settles in about 2s.
  * group_interval is HA_TIMINGS's (test/e2e-support.ts says why).
  */
 import { environmentConfig } from '../lib/config';
