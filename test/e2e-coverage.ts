@@ -7,7 +7,20 @@
 import { EVERY_RULE_CONTEXT, ruleGroups } from '../rules';
 import { slos } from '../slos';
 
-export type E2eFile = 'e2e.test.ts' | 'e2e-faults.test.ts' | 'e2e-monitors.test.ts' | 'e2e-ha.test.ts' | 'e2e-remote-write.test.ts';
+export type E2eFile =
+  | 'e2e.test.ts'
+  | 'e2e-services.test.ts'
+  | 'e2e-errors.test.ts'
+  | 'e2e-faults.test.ts'
+  | 'e2e-monitors.test.ts'
+  | 'e2e-monitors-reload.test.ts'
+  | 'e2e-monitors-alertmanager.test.ts'
+  | 'e2e-ha.test.ts'
+  | 'e2e-ha-replica.test.ts'
+  | 'e2e-ha-cluster.test.ts'
+  | 'e2e-ha-cluster-down.test.ts'
+  | 'e2e-remote-write.test.ts'
+  | 'e2e-remote-write-behind.test.ts';
 
 export type Coverage = { readonly file: E2eFile } | { readonly excluded: string };
 
@@ -17,10 +30,10 @@ const BURN_RATE =
 
 export const E2E_COVERAGE: Readonly<Record<string, Coverage>> = {
   // rules/service-health.ts
-  ServiceMissing: { file: 'e2e.test.ts' },
-  ServiceDown: { file: 'e2e.test.ts' },
-  HighErrorRate: { file: 'e2e.test.ts' },
-  HighResponseTime: { file: 'e2e.test.ts' },
+  ServiceMissing: { file: 'e2e-services.test.ts' },
+  ServiceDown: { file: 'e2e-services.test.ts' },
+  HighErrorRate: { file: 'e2e-errors.test.ts' },
+  HighResponseTime: { file: 'e2e-errors.test.ts' },
   // rules/resources.ts
   HighCPUUsage: { file: 'e2e-faults.test.ts' },
   HighMemoryUsage: { file: 'e2e-faults.test.ts' },
@@ -36,7 +49,7 @@ export const E2E_COVERAGE: Readonly<Record<string, Coverage>> = {
   BusinessMetricsExporterFailing: { file: 'e2e.test.ts' },
   // rules/monitors.ts
   Watchdog: { excluded: 'always fires (no condition to resolve); e2e.test.ts proves it reaches the heartbeat URL only' },
-  PrometheusConfigReloadFailed: { file: 'e2e-monitors.test.ts' },
+  PrometheusConfigReloadFailed: { file: 'e2e-monitors-reload.test.ts' },
   PrometheusRuleEvaluationFailures: { file: 'e2e-monitors.test.ts' },
   PrometheusNotConnectedToAlertmanagers: { file: 'e2e-monitors.test.ts' },
   PrometheusMissingRuleEvaluations: { file: 'e2e-monitors.test.ts' },
@@ -44,22 +57,22 @@ export const E2E_COVERAGE: Readonly<Record<string, Coverage>> = {
     excluded: 'the head is compacted into a block only once it spans 1.5 times the 2h block range (3 hours of data); no flag of Prometheus 2.42 provokes a compaction in seconds',
   },
   PrometheusWALFailures: { excluded: 'WAL truncation follows a head compaction (3 hours of data, see PrometheusTSDBCompactionsFailing)' },
-  PrometheusNotificationsFailing: { file: 'e2e-monitors.test.ts' },
-  AlertmanagerNotificationsFailing: { file: 'e2e-monitors.test.ts' },
-  AlertmanagerConfigReloadFailed: { file: 'e2e-monitors.test.ts' },
-  AlertmanagerDown: { file: 'e2e-monitors.test.ts' },
+  PrometheusNotificationsFailing: { file: 'e2e-monitors-alertmanager.test.ts' },
+  AlertmanagerNotificationsFailing: { file: 'e2e-monitors-reload.test.ts' },
+  AlertmanagerConfigReloadFailed: { file: 'e2e-monitors-reload.test.ts' },
+  AlertmanagerDown: { file: 'e2e-monitors-alertmanager.test.ts' },
   MonitoringTargetDown: { file: 'e2e-faults.test.ts' },
   PrometheusVolumeFillingUp: {
     excluded: 'no kubelet serves volume stats in the local stacks, and its 6h trend needs hours of a falling series; test/monitors.test.ts proves it with promtool',
   },
   PrometheusVolumeFull: { excluded: 'no kubelet serves volume stats in the local stacks; test/monitors.test.ts proves it with promtool' },
   PrometheusRemoteWriteFailing: { file: 'e2e-remote-write.test.ts' },
-  PrometheusRemoteWriteBehind: { file: 'e2e-remote-write.test.ts' },
-  AlertmanagerClusterMembersInconsistent: { file: 'e2e-ha.test.ts' },
-  AlertmanagerClusterDown: { file: 'e2e-ha.test.ts' },
-  AlertmanagerConfigInconsistent: { file: 'e2e-ha.test.ts' },
-  // The SLO tiers (slos/): the 1h tier of backend-availability fires in e2e.test.ts's error spike.
-  BackendAvailabilityBurnRate1h: { excluded: `${BURN_RATE}; e2e.test.ts proves it fires and pages` },
+  PrometheusRemoteWriteBehind: { file: 'e2e-remote-write-behind.test.ts' },
+  AlertmanagerClusterMembersInconsistent: { file: 'e2e-ha-cluster.test.ts' },
+  AlertmanagerClusterDown: { file: 'e2e-ha-cluster-down.test.ts' },
+  AlertmanagerConfigInconsistent: { file: 'e2e-ha-cluster.test.ts' },
+  // The SLO tiers (slos/): the 1h tier of backend-availability fires in e2e-errors.test.ts's error spike.
+  BackendAvailabilityBurnRate1h: { excluded: `${BURN_RATE}; e2e-errors.test.ts proves it fires and pages` },
   BackendAvailabilityBurnRate6h: { excluded: BURN_RATE },
   BackendAvailabilityBurnRate1d: { excluded: BURN_RATE },
   BackendAvailabilityBurnRate3d: { excluded: BURN_RATE },

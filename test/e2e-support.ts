@@ -5,7 +5,7 @@
  */
 import type { AlertOverride } from '../lib/alerting';
 import { environmentConfig, StackConfig } from '../lib/config';
-import { LocalStack, Notification, sleep, waitFor } from '../lib/demo';
+import { getJson, LocalStack, LocalTimings, Notification, sleep, TEST_TIMINGS, waitFor } from '../lib/demo';
 import { Duration } from '../lib/units';
 import { coveredBy, E2eFile } from './e2e-coverage';
 
@@ -17,6 +17,24 @@ export function withShortWindows(alerts: readonly string[], window: Duration, co
   const overrides: Record<string, AlertOverride> = { ...config.alerts };
   for (const name of alerts) overrides[name] = { ...overrides[name], window };
   return { ...config, alerts: overrides };
+}
+
+/**
+ * The timings of the HA files (e2e-ha*.test.ts). The two replicas scrape and evaluate on their own
+ * clocks, so for up to an interval or two one has seen the recovery and the other not. In production
+ * group_interval (5m) is far longer than that (15s intervals) and the cluster sends one resolved
+ * notification; with 1s grouping the alert would be seen to resolve, fire again and resolve. So
+ * group_interval stays a few intervals long here.
+ */
+export const HA_TIMINGS: LocalTimings = { ...TEST_TIMINGS, groupInterval: TEST_TIMINGS.interval.times(5) };
+
+/** Waits until every Alertmanager of `stack` is a ready member of one gossip cluster of all of them. */
+export async function untilClusterFormed(stack: LocalStack, timeoutMs = 30000): Promise<Array<{ cluster: { status: string; peers: unknown[] } }>> {
+  const n = stack.alertmanagerUrls.length;
+  return waitFor('the gossip cluster to form', async () => {
+    const statuses = await Promise.all(stack.alertmanagerUrls.map((u) => getJson(`${u}/api/v2/status`)));
+    return statuses.every((s) => s.cluster.status === 'ready' && s.cluster.peers.length === n) ? statuses : undefined;
+  }, timeoutMs);
 }
 
 export interface FiringAlert {
@@ -61,6 +79,14 @@ export class E2e {
       const seen = this.stack().receiver.received.slice(this.since).map((n) => `${n.via} ${n.channel ?? ''} ${n.status} ${n.title}`);
       throw new Error(`${err.message}\nreceived since the step began:\n${seen.join('\n')}`);
     });
+  }
+
+  /** Every firing notification of `names` since the step began must be followed by a resolved one at the same place. */
+  async resolvedWhereDelivered(names: readonly string[]): Promise<void> {
+    for (const name of names) {
+      const places = [...new Set(this.sinceStep(name, 'firing').map((n) => n.channel ?? n.via))];
+      if (places.length > 0) await this.notified(name, 'resolved', places);
+    }
   }
 
   /** The alerts firing in Prometheus (ALERTS), with their labels. */

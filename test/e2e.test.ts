@@ -14,11 +14,12 @@
  * labels the relabelling gives.
  *
  * Every alert this file is given in test/e2e-coverage.ts fires and resolves here (the last test
- * checks it); e2e-faults.test.ts and e2e-monitors.test.ts, with their own stacks, cover the others.
+ * checks it); the other e2e files, each with its own stack, cover the others. The application
+ * scenarios are split over two files run side by side: this one (minting stopped, healthy, database
+ * down) and e2e-services.test.ts (service down, error spike, slow responses), on the same stack.
  * Inhibition is proven on the wire: in the database-down scenario BusinessMetricsExporterFailing
- * fires but is not sent while PostgreSQLDown fires, in the service-down one ServiceDown fires but
- * only ServiceMissing pages. With two backend replicas, every business panel and alert query returns
- * what one replica's series give.
+ * fires but is not sent while PostgreSQLDown fires. With two backend replicas, every business panel
+ * and alert query returns what one replica's series give.
  */
 import { LocalStack, Notification, TEST_TIMINGS, sleep, waitFor } from '../lib/demo';
 import { Duration } from '../lib/units';
@@ -47,7 +48,6 @@ afterAll(async () => {
 const e2e = new E2e(() => stack, 'e2e.test.ts');
 const switchTo = (scenario: Parameters<LocalStack['exporter']['setScenario']>[0]): void => e2e.switchTo(scenario);
 const notified = (alertname: string, status: Notification['status'], where: string[], timeoutMs?: number) => e2e.notified(alertname, status, where, timeoutMs);
-const sinceSwitch = (alertname: string, status?: Notification['status']) => e2e.sinceStep(alertname, status);
 const firing = () => e2e.firing();
 
 test('every target is up: the apps, the exporters, Alertmanager and Prometheus itself', async () => {
@@ -210,69 +210,6 @@ describe('database down', () => {
     await e2e.untilResolved(['PostgreSQLDown', 'BusinessMetricsExporterFailing']);
   });
 });
-
-describe('service down', () => {
-  test('the ai-service without a healthy target pages as ServiceMissing, naming it, in #knowton-critical and PagerDuty', async () => {
-    switchTo('service-down');
-    const got = await notified('ServiceMissing', 'firing', ['#knowton-alerts', '#knowton-critical', 'pagerduty']);
-    for (const n of got) expect(n.labels).toMatchObject({ alertname: 'ServiceMissing', severity: 'critical', service: 'ai-service', environment: 'dev' });
-    expect(sinceSwitch('ServiceMissing').filter((n) => n.labels.service !== 'ai-service')).toEqual([]);
-  });
-
-  test('ServiceDown of its pod fires in Prometheus but is muted by ServiceMissing: one page, not two', async () => {
-    await waitFor('ServiceDown to fire in Prometheus', async () => ((await firing()).includes('ServiceDown') ? true : undefined), 10000);
-    const alerts = await waitFor('Alertmanager to hold ServiceDown as suppressed', async () => {
-      const all = (await (await fetch(`${stack.alertmanagerUrls[0]}/api/v2/alerts?filter=alertname%3D%22ServiceDown%22`)).json()) as any[];
-      return all.length > 0 && all.every((a) => a.status.state === 'suppressed') ? all : undefined;
-    }, 10000);
-    expect(alerts[0].labels).toMatchObject({ service: 'ai-service', job: 'knowton-ai-service', pod: expect.stringMatching(/^ai-service-/) });
-    await new Promise((r) => setTimeout(r, 3000));
-    expect(stack.receiver.about('ServiceDown')).toEqual([]);
-  }, 30000);
-
-  test('it resolves once the pod answers again, and so does the muted ServiceDown', async () => {
-    switchTo('healthy');
-    await notified('ServiceMissing', 'resolved', ['#knowton-alerts', '#knowton-critical', 'pagerduty']);
-    // Not asserted: that ServiceDown is never sent. When ServiceMissing resolves an evaluation before
-    // it, Alertmanager may send it in between (seen once in about ten runs).
-    await e2e.untilResolved(['ServiceMissing', 'ServiceDown']);
-  });
-});
-
-test('error spike: HighErrorRate fires for the backend only, in #knowton-warnings', async () => {
-  switchTo('error-spike');
-  const got = await notified('HighErrorRate', 'firing', ['#knowton-alerts', '#knowton-warnings']);
-  for (const n of got) expect(n.labels).toMatchObject({ alertname: 'HighErrorRate', severity: 'warning', service: 'backend' });
-  expect(sinceSwitch('HighErrorRate').filter((n) => n.labels.service !== 'backend')).toEqual([]);
-}, 30000);
-
-test("the same spike burns the backend's availability budget at ~300x: the 1h tier pages PagerDuty and #knowton-critical with the SLO's labels", async () => {
-  // Still error-spike (30% 5xx against a 0.1% budget); the page needs both the 1h and 5m windows above 14.4x.
-  const got = await notified('BackendAvailabilityBurnRate1h', 'firing', ['#knowton-alerts', '#knowton-critical', 'pagerduty']);
-  for (const n of got) {
-    expect(n.labels).toMatchObject({ alertname: 'BackendAvailabilityBurnRate1h', severity: 'critical', category: 'slo', service: 'backend', slo: 'backend-availability', burn_window: '1h', environment: 'dev' });
-  }
-  expect(got.find((n) => n.via === 'pagerduty')!.body).toMatchObject({ event_action: 'trigger' });
-  // No other SLO burns: the ai-service, latency and mint budgets are untouched.
-  const others = stack.receiver.received.filter((n) => n.labels.category === 'slo' && n.labels.slo !== 'backend-availability');
-  expect(others).toEqual([]);
-}, 30000);
-
-test('slow responses: HighErrorRate resolves once the spike has left its window, and HighResponseTime fires for the backend, in #knowton-warnings', async () => {
-  switchTo('slow-responses');
-  const [, got] = await Promise.all([
-    notified('HighErrorRate', 'resolved', ['#knowton-alerts', '#knowton-warnings']),
-    notified('HighResponseTime', 'firing', ['#knowton-alerts', '#knowton-warnings']),
-  ]);
-  for (const n of got) expect(n.labels).toMatchObject({ alertname: 'HighResponseTime', severity: 'warning', service: 'backend' });
-  await e2e.untilResolved(['HighErrorRate']);
-}, 30000);
-
-test('back to healthy, HighResponseTime resolves at the channels it was sent to', async () => {
-  switchTo('healthy');
-  await notified('HighResponseTime', 'resolved', ['#knowton-alerts', '#knowton-warnings']);
-  await e2e.untilResolved(['HighResponseTime']);
-}, 30000);
 
 test('it proved exactly the alerts test/e2e-coverage.ts gives this file', () => {
   e2e.expectCoverage();

@@ -49,8 +49,14 @@ function parse(via: Via, body: any): Omit<Notification, 'receivedAt' | 'body' | 
 export class NotificationReceiver {
   /** Everything received, in order (while `failing`, nothing is recorded). */
   readonly received: Notification[] = [];
-  /** While true, every notification is answered 500, as by a Slack or PagerDuty outage. */
+  /** While true, every notification is answered `failingStatus`. */
   failing = false;
+  /**
+   * What a failing receiver answers: 500 as in a Slack or PagerDuty outage (Alertmanager retries it
+   * until the flush times out, 10s at least, and only then counts a failure), or a 4xx as for a revoked
+   * webhook or routing key (Alertmanager gives up and counts the failure at once).
+   */
+  failingStatus = 500;
 
   private constructor(
     private readonly server: http.Server,
@@ -70,7 +76,7 @@ export class NotificationReceiver {
           return;
         }
         if (self!.failing) {
-          res.writeHead(500).end('stand-in outage');
+          res.writeHead(self!.failingStatus).end('stand-in failure');
           return;
         }
         try {
