@@ -19,9 +19,15 @@ try {
   const { DEFAULT_ENVIRONMENT, allEnvironments }: typeof import('./lib/config') = require('./lib/config');
   const { summarize, synthAll }: typeof import('./lib/synth') = require('./lib/synth');
   // KNOWTON_TEST_ENVIRONMENTS=<name>[,<name>...]: only those profiles, for the tests that kill synth in the
-  // middle of its swap (test/synth-safety.test.ts), which need a swap, not every environment rendered.
-  const only = process.env.KNOWTON_TEST_ENVIRONMENTS?.split(',');
-  const environments = Object.fromEntries(Object.entries(allEnvironments()).filter(([name]) => only === undefined || only.includes(name)));
+  // middle of its swap (test/synth-safety.test.ts), which need a swap, not every environment rendered. Only
+  // with KNOWTON_TEST_KILL_AT, which kills the synth anyway: a variable left in a shell never makes a real
+  // synth replace dist/ with fewer environments.
+  const only = process.env.KNOWTON_TEST_KILL_AT ? process.env.KNOWTON_TEST_ENVIRONMENTS?.split(',') : undefined;
+  const all = allEnvironments();
+  for (const name of only ?? []) {
+    if (!(name in all)) throw new Error(`KNOWTON_TEST_ENVIRONMENTS: no profile ${JSON.stringify(name)} (profiles: ${Object.keys(all).join(', ')})`);
+  }
+  const environments = Object.fromEntries(Object.entries(all).filter(([name]) => only === undefined || only.includes(name)));
   const result = synthAll({ environments, outdir, runbooksDir });
   for (const [name, env] of Object.entries(result.environments)) {
     console.log(summarize(name, env, name === DEFAULT_ENVIRONMENT ? `${outdir}/` : `${outdir}/${name}/`));
