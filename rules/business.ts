@@ -1,10 +1,8 @@
 // Business: signs that users or the blockchain side stopped working although services are up.
 import { AlertRule, RuleGroup } from '../lib/alerting';
-import { blockchain, exporter, business as metrics, postgres } from '../lib/catalog';
-import { gauge, increase, rate, ratio, recovered, unless } from '../lib/promql';
+import { blockchain, exporter, business as metrics } from '../lib/catalog';
+import { gauge, increase, rate, ratio } from '../lib/promql';
 import { count, Duration, percent, perHour } from '../lib/units';
-
-const EXPORTER_ERRORS_WINDOW = Duration.minutes(10);
 
 export const business = new RuleGroup({
   name: 'business',
@@ -66,12 +64,7 @@ export const business = new RuleGroup({
       name: 'BusinessMetricsExporterFailing',
       severity: 'warning',
       component: 'metrics-exporter',
-      // Not while the database has just come back: the collectors' failures during the outage stay in the
-      // window for up to 10 minutes after it, when PostgreSQLDown no longer mutes this alert (rules/inhibitions.ts).
-      when: unless(
-        increase(exporter.errors, { window: EXPORTER_ERRORS_WINDOW, aggregate: 'sum', by: ['service', 'collector'] }).above(count(3)),
-        recovered(postgres.up, EXPORTER_ERRORS_WINDOW),
-      ),
+      when: increase(exporter.errors, { window: Duration.minutes(10), aggregate: 'sum', by: ['service', 'collector'] }).above(count(3)),
       for: Duration.minutes(10),
       summary: 'The business metrics of {{ $labels.service }} are going stale ({{ $labels.collector }})',
       description: 'Collector {{ $labels.collector }} of {{ $labels.service }} failed {{ value }} times in the last 10 minutes; its gauges keep their last value.',

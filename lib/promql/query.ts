@@ -42,16 +42,6 @@ export interface Condition<D extends Dimension> {
   readonly query: Query<D>;
   readonly op: Comparison;
   readonly threshold: Quantity<D>;
-  /**
-   * Not while this query returns anything (`unless on () (...)`): a cause that has just ended, whose
-   * consequence the query still sees in its window (see `recovered`). Generated tests leave its series out.
-   */
-  readonly unless?: Query<Dimension>;
-}
-
-/** The condition, except while `guard` returns anything. */
-export function unless<D extends Dimension>(c: Condition<D>, guard: Query<Dimension>): Condition<D> {
-  return { ...c, unless: guard };
 }
 
 /**
@@ -146,8 +136,7 @@ export class Query<D extends Dimension> {
 /** Renders a condition as PromQL in the threshold's own unit: `(errors / total) * 100 > 5`. */
 export function renderCondition<D extends Dimension>(c: Condition<D>): string {
   const lhs = c.query.in(c.threshold.unit);
-  const compared = `${bindsLooserThanComparison(lhs) ? `(${lhs})` : lhs} ${c.op} ${c.threshold.amount}`;
-  return c.unless ? `${compared} unless on () (${c.unless.expr})` : compared;
+  return `${bindsLooserThanComparison(lhs) ? `(${lhs})` : lhs} ${c.op} ${c.threshold.amount}`;
 }
 
 /** A range selector's window (`[5m]`, `[1h30m]`); subqueries (`[5m:1m]`) do not match. */
@@ -570,15 +559,6 @@ export function fillingUp<L extends string>(
       labels: withoutName(a),
     };
   });
-}
-
-/**
- * The series of a 0/1 gauge (`pg_up`) that was 0 within `window` and is 1 now: a cause that has just
- * ended. A condition `unless` it stays quiet while the consequences of the cause leave its window.
- */
-export function recovered<L extends string>(metric: Metric<L, 'count', 'gauge'>, window: Duration): Query<'count'> {
-  const sel = selectorText(metric.name, allMatchers(metric));
-  return new Query(`min_over_time(${sel}[${window.toPromDuration()}]) == 0 and ${sel} == 1`, metric.unit, `${sel} is 1 again after a 0 within the last ${window.toHuman()}`);
 }
 
 /** The query with a label copied out of another by a regular expression (`label_replace`): the pod of a volume claim. */
