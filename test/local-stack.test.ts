@@ -3,12 +3,14 @@
  * and files it took are given back.
  */
 import * as fs from 'fs';
+import * as http from 'http';
+import { AddressInfo } from 'net';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { alertmanagerFiles, dashboardModels, K8sObject, loadObjects, LocalStack, localStackConfig, prometheusFiles, TEST_TIMINGS } from '../lib/demo';
 import { environmentConfig } from '../lib/config';
 import { Duration } from '../lib/units';
-import { run, synthTo, tempDir } from './helpers';
+import { run, Server, synthTo, tempDir } from './helpers';
 
 /** Processes whose command line mentions `dir`. */
 function processesUsing(dir: string): string {
@@ -123,4 +125,20 @@ describe('what the local stack runs is dist/ but for timings and endpoints', () 
   test('the dashboards are the same', () => {
     expect(dashboardModels(local)).toEqual(dashboardModels(committed));
   });
+});
+
+test("a server whose port another process holds is not taken for ready: another stack's server answering there is not its own", async () => {
+  // What two stacks starting at once can meet: a port found free, taken before this bind.
+  const other = http.createServer((_req, res) => res.end('ok')).listen(0, '127.0.0.1');
+  await new Promise((r) => other.once('listening', r));
+  const port = (other.address() as AddressInfo).port;
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 15s\n');
+  const server = new Server('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`]);
+  try {
+    await expect(server.ready(`http://127.0.0.1:${port}/-/ready`)).rejects.toThrow(/prometheus exited with code 1 before answering[\s\S]*address already in use/);
+  } finally {
+    await server.stop();
+    other.close();
+  }
 });

@@ -96,7 +96,13 @@ export class Server {
         throw new Error(`${this.cmd} exited ${how} before answering ${url}\n--- ${this.cmd} output:\n${this.log()}`);
       }
       const ok = await fetch(url).then((r) => r.ok, () => false);
-      if (ok) return;
+      // Another server may hold the port (taken between freePort and this bind, by a stack starting at the
+      // same time): this process then exits on its bind error, within moments. Still running, it is its own.
+      if (ok) {
+        await sleep(500);
+        if (this.running) return;
+        continue;
+      }
       if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${this.cmd} to answer ${url}\n--- ${this.cmd} output:\n${this.log()}`);
       await sleep(200);
     }
