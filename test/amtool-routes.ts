@@ -36,11 +36,10 @@ function parseMatcher(text: string): Verdict | undefined {
   const [, name, op, raw] = m;
   let value: string;
   if (raw.startsWith('"')) {
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      return undefined;
-    }
+    // Alertmanager unquotes only \", \\ and \n; any other escape is read here as it would not be.
+    const m2 = /^"((?:[^"\\]|\\["\\n])*)"$/.exec(raw);
+    if (!m2) return undefined;
+    value = m2[1].replace(/\\(["\\n])/g, (_, c: string) => (c === 'n' ? '\n' : c));
   } else if (/^[a-zA-Z0-9_:.\-]*$/.test(raw)) {
     value = raw;
   } else {

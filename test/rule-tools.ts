@@ -67,16 +67,19 @@ export function promtoolAsync(dir: string, ...args: string[]): Promise<RunResult
  * process per file would cost a Go start each); a failed file is run once more alone for its output.
  */
 export async function promtoolTestEach(files: ReadonlyArray<{ dir: string; file: string }>, concurrency = 2): Promise<string[]> {
+  if (files.length === 0) throw new Error('promtoolTestEach: no test file given (a test that runs nothing proves nothing)');
   const paths = files.map((f) => path.resolve(f.dir, f.file));
   const batches = Array.from({ length: Math.min(concurrency, paths.length) }, (_, i) => paths.filter((_p, j) => j % concurrency === i));
-  const failed = (await Promise.all(batches.map(async (batch) => {
+  const failed = (await Promise.all(batches.map(async (batch): Promise<Array<{ path: string; output?: string }>> => {
     const r = await promtoolAsync(path.dirname(batch[0]), 'test', 'rules', ...batch);
     if (r.status === 0) return [];
     // "Unit Testing:  <file>" heads each file's part of stdout; a passed file's part says SUCCESS.
     const passed = new Set([...r.stdout.matchAll(/^Unit Testing: +(.+)\n +SUCCESS$/gm)].map((m) => m[1]));
-    return batch.filter((p) => !passed.has(p));
+    const notPassed = batch.filter((p) => !passed.has(p));
+    // Failed with every file's SUCCESS printed (a crash at the end): the whole batch's output is the failure.
+    return notPassed.length > 0 ? notPassed.map((p) => ({ path: p })) : [{ path: batch.join(' '), output: r.output }];
   }))).flat();
-  return Promise.all(failed.map(async (p) => `${p}:\n${(await promtoolAsync(path.dirname(p), 'test', 'rules', path.basename(p))).output}`));
+  return Promise.all(failed.map(async (f) => `${f.path}:\n${f.output ?? (await promtoolAsync(path.dirname(f.path), 'test', 'rules', path.basename(f.path))).output}`));
 }
 
 /**
