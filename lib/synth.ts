@@ -420,8 +420,10 @@ export function renderAllRunbooks(): Record<string, string> {
   const slo = renderSloRunbooks(slos());
   // every optional alert too (remote write, the Alertmanager cluster): an environment that has them links to their page
   // the first checks' `kubectl -n $NS` commands name the standalone environments' namespaces
-  const namespaces = Object.values(allEnvironments()).filter((c) => c.mode !== 'operator').map((c) => c.namespace ?? 'knowton-dev');
-  const pages = { ...renderRunbooks(ruleGroups(EVERY_RULE_CONTEXT), { namespaces }), ...slo.pages };
+  const profiles = Object.values(allEnvironments());
+  const namespaces = profiles.filter((c) => c.mode !== 'operator').map((c) => c.namespace ?? 'knowton-dev');
+  const operator = profiles.find((c) => c.mode === 'operator');
+  const pages = { ...renderRunbooks(ruleGroups(EVERY_RULE_CONTEXT), { namespaces, operatorNamespace: operator && (operator.namespace ?? 'knowton') }), ...slo.pages };
   pages['README.md'] = [pages['README.md'].replace(/\n+$/, ''), '', ...slo.index].join('\n');
   return pages;
 }

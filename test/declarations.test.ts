@@ -360,6 +360,6 @@ test("no runbook's command names one environment's namespace: they say $NS, and 
     expect([file, text.match(/kubectl -n knowton-[a-z]+/g)]).toEqual([file, null]);
   }
   for (const [file, text] of withNs) {
-    expect([file, text]).toEqual([file, expect.stringContaining('`$NS` is the namespace of the environment the alert comes from (its `environment` label): `knowton-dev`, `knowton-staging` or `knowton-prod`.')]);
+    expect([file, text]).toEqual([file, expect.stringContaining('`$NS` is the namespace of the environment the alert comes from (its `environment` label): `knowton-dev`, `knowton-staging` or `knowton-prod`. Set it first, e.g. `NS=knowton-prod`. On a cluster that runs prometheus-operator (the `operator` profile), KnowTon\'s own objects are in `knowton`')]);
   }
 });

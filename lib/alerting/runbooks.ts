@@ -17,13 +17,16 @@ function plain(text: string, alert: AlertRule): string {
 }
 
 /** Where the first checks' commands say `$NS`: the namespace of the alert's environment. */
-function namespaceNote(namespaces: readonly string[]): string {
+function namespaceNote(namespaces: readonly string[], operatorNamespace?: string): string {
   const names = namespaces.map((n) => `\`${n}\``);
   const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names.join('');
-  return `\`$NS\` is the namespace of the environment the alert comes from (its \`environment\` label)${list ? `: ${list}` : ''}. Set it first, e.g. \`NS=${namespaces[namespaces.length - 1] ?? 'knowton-prod'}\`.`;
+  const note = `\`$NS\` is the namespace of the environment the alert comes from (its \`environment\` label)${list ? `: ${list}` : ''}. Set it first, e.g. \`NS=${namespaces[namespaces.length - 1] ?? 'knowton-prod'}\`.`;
+  return operatorNamespace === undefined
+    ? note
+    : `${note} On a cluster that runs prometheus-operator (the \`operator\` profile), KnowTon's own objects are in \`${operatorNamespace}\`, while Prometheus and Alertmanager are kube-prometheus-stack's: use the chart's namespace and its pod names.`;
 }
 
-function runbook(alert: AlertRule, group: RuleGroup, recordings: Map<string, string>, namespaces: readonly string[]): string {
+function runbook(alert: AlertRule, group: RuleGroup, recordings: Map<string, string>, options: RunbookOptions): string {
   const c = alert.condition;
   const lines: string[] = [`# ${alert.name}`, ''];
   lines.push(`| Severity | Category | Component | For |`, `|---|---|---|---|`);
@@ -44,8 +47,16 @@ function runbook(alert: AlertRule, group: RuleGroup, recordings: Map<string, str
   const used = [...recordings.keys()].filter((r) => new RegExp(`(^|[^a-zA-Z0-9_:])${r.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^a-zA-Z0-9_:]|$)`).test(alert.expr));
   for (const r of used) lines.push(`\`${r}\` is recorded by the rule:`, '', '```promql', `${r} = ${recordings.get(r)}`, '```', '');
   lines.push('## First checks', '', ...alert.firstChecks.map((s, i) => `${i + 1}. ${s}`), '');
-  if (alert.firstChecks.some((s) => s.includes('$NS'))) lines.push(namespaceNote(namespaces), '');
+  if (alert.firstChecks.some((s) => s.includes('$NS'))) lines.push(namespaceNote(options.namespaces ?? [], options.operatorNamespace), '');
   return lines.join('\n');
+}
+
+/** Where the runbooks' commands run. */
+export interface RunbookOptions extends RenderOptions {
+  /** The standalone environments' namespaces, which the first checks' `$NS` stands for. @default none named */
+  readonly namespaces?: readonly string[];
+  /** The operator profile's namespace, where it has one. @default no operator profile */
+  readonly operatorNamespace?: string;
 }
 
 /**
@@ -53,7 +64,7 @@ function runbook(alert: AlertRule, group: RuleGroup, recordings: Map<string, str
  * plus `README.md` listing them. Generated from the same definitions as the rules, so the
  * threshold and the PromQL quoted are the ones deployed.
  */
-export function renderRunbooks(groups: readonly RuleGroup[], options: RenderOptions & { readonly namespaces?: readonly string[] } = {}): Record<string, string> {
+export function renderRunbooks(groups: readonly RuleGroup[], options: RunbookOptions = {}): Record<string, string> {
   const recordings = new Map(groups.flatMap((g) => g.recordings.map((r) => [r.record, r.source.expr] as [string, string])));
   const out: Record<string, string> = {};
   const base = (options.runbookBaseUrl ?? DEFAULT_RUNBOOK_BASE_URL).replace(/\/+$/, '');
@@ -61,7 +72,7 @@ export function renderRunbooks(groups: readonly RuleGroup[], options: RenderOpti
   for (const g of groups) {
     index.push(`## ${g.name}`, '', '| Alert | Severity | Summary |', '|---|---|---|');
     for (const a of g.alerts) {
-      out[`${a.name}.md`] = runbook(a, g, recordings, options.namespaces ?? []);
+      out[`${a.name}.md`] = runbook(a, g, recordings, options);
       index.push(`| [${a.name}](${a.name}.md) | ${a.severity} | ${plain(a.summary, a).replace(/\|/g, '\\|')} |`);
     }
     index.push('');
