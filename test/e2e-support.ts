@@ -108,12 +108,12 @@ export class E2e {
    * same instant (a burst of missed evaluations fires only while it is in its window); returns
    * every firing alert seen meanwhile, once per label set.
    */
-  async untilFiring(names: readonly string[], timeoutMs = 30000): Promise<FiringAlert[]> {
+  async untilFiring(names: readonly string[], timeoutMs = 30000, also: (seen: FiringAlert[]) => boolean = () => true): Promise<FiringAlert[]> {
     const seen = new Map<string, FiringAlert>();
     return waitFor(`${names.join(', ')} to fire`, async () => {
       for (const a of await this.firingAlerts()) seen.set(JSON.stringify(Object.entries(a.labels).sort()), a);
       const all = [...seen.values()];
-      return names.every((n) => all.some((a) => a.alertname === n)) ? all : undefined;
+      return names.every((n) => all.some((a) => a.alertname === n)) && also(all) ? all : undefined;
     }, timeoutMs).catch(async (err: Error) => {
       throw new Error(`${err.message}: seen firing ${[...new Set([...seen.values()].map((a) => a.alertname))].sort().join(', ')}`);
     });
