@@ -1,8 +1,10 @@
 // Business: signs that users or the blockchain side stopped working although services are up.
 import { AlertRule, RuleGroup } from '../lib/alerting';
-import { blockchain, exporter, business as metrics } from '../lib/catalog';
-import { gauge, increase, rate, ratio } from '../lib/promql';
+import { alerting, blockchain, exporter, business as metrics } from '../lib/catalog';
+import { gauge, increase, justEnded, rate, ratio, unless } from '../lib/promql';
 import { count, Duration, percent, perHour } from '../lib/units';
+
+const EXPORTER_ERRORS_WINDOW = Duration.minutes(10);
 
 export const business = new RuleGroup({
   name: 'business',
@@ -64,7 +66,12 @@ export const business = new RuleGroup({
       name: 'BusinessMetricsExporterFailing',
       severity: 'warning',
       component: 'metrics-exporter',
-      when: increase(exporter.errors, { window: Duration.minutes(10), aggregate: 'sum', by: ['service', 'collector'] }).above(count(3)),
+      // Not while a database outage has just ended: the collectors' failures during it stay in the window
+      // for up to 10 minutes after PostgreSQLDown resolves and no longer mutes this alert (rules/inhibitions.ts).
+      when: unless(
+        increase(exporter.errors, { window: EXPORTER_ERRORS_WINDOW, aggregate: 'sum', by: ['service', 'collector'] }).above(count(3)),
+        justEnded(alerting.alerts, 'PostgreSQLDown', EXPORTER_ERRORS_WINDOW),
+      ),
       for: Duration.minutes(10),
       summary: 'The business metrics of {{ $labels.service }} are going stale ({{ $labels.collector }})',
       description: 'Collector {{ $labels.collector }} of {{ $labels.service }} failed {{ value }} times in the last 10 minutes; its gauges keep their last value.',

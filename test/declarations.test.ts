@@ -245,7 +245,8 @@ describe.each([...ENVS, 'remote-write' as const])('%s: alert rules', (e) => {
       for (const g of parse(text).groups) {
         expect(file).toBe(`${g.name}.rules.yml`);
         for (const r of g.rules.filter((x: any) => x.alert && g.name !== 'slo')) {
-          const cmp = /\s(==|!=|>=|<=|>|<)\s(-?[\d.e+]+)$/.exec(r.expr);
+          // the comparison ends the expression, or comes before an `unless on () (...)` guard
+          const cmp = /\s(==|!=|>=|<=|>|<)\s(-?[\d.e+]+)$/.exec(r.expr.replace(/ unless on \(\) \(.*\)$/, ''));
           const { only: _only, ...table } = ALERTS[r.alert] ?? {};
           void _only;
           const row = ALERTS[r.alert] ? { ...table, ...OVERRIDES[e][r.alert] } as AlertRow : undefined;

@@ -3,9 +3,9 @@ import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { AlertRule, catalogWithRecordings, generatePromtoolTests, renderRuleFile, renderRunbooks, RuleGroup, validateRuleGroups } from '../lib/alerting';
 import { checkQuery } from '../lib/promql';
-import { Duration } from '../lib/units';
+import { count, Duration } from '../lib/units';
 import { EVERY_RULE_CONTEXT, ruleGroups } from '../rules';
-import { FIFTEEN_SECONDS, promtool, promtoolTestEach, tempDir, writeRuleFiles, writeTestFiles } from './rule-tools';
+import { AlertCase, FIFTEEN_SECONDS, promtool, promtoolTestEach, runAlertCases, selector, tempDir, writeRuleFiles, writeTestFiles } from './rule-tools';
 
 // every optional alert on (remote write, a cluster of three Alertmanagers), so each gets its generated test
 const groups = ruleGroups(EVERY_RULE_CONTEXT);
@@ -208,5 +208,48 @@ describe('with the real promtool', () => {
     // one promtool for the three files: the failure is the broken one's, with its own output
     expect(await promtoolTestEach(['PostgreSQLDown.test.yml', 'HighErrorRate.test.yml', 'ServiceDown.test.yml'].map((file) => ({ dir: other, file })), 1))
       .toEqual([expect.stringMatching(new RegExp(`^${path.join(other, 'HighErrorRate.test.yml')}:\\n[^]*FAILED[^]*HighErrorRate`))]);
+  });
+});
+
+describe('BusinessMetricsExporterFailing after a database outage (promtool)', () => {
+  // The collectors fail twice a minute while the database is down (0-20m); PostgreSQLDown mutes the alert
+  // meanwhile (rules/inhibitions.ts), and it must not be sent once the database is back either.
+  const errors = (values: string) => ({ [selector('knowton_metrics_exporter_errors_total', { job: 'knowton-backend', service: 'backend', namespace: 'knowton-dev', pod: 'backend-0', collector: 'nfts' })]: values });
+  const db = { job: 'postgres-exporter', namespace: 'knowton-dev', instance: '10.42.1.7:9187' };
+  const pgUp = (values: string) => ({ [selector('pg_up', db)]: values });
+  const fires = [{ service: 'backend', collector: 'nfts' }];
+  const outage = { ...pgUp('0x20 1x40'), ...errors('0+2x20 40x40') };
+  const stillFailing = { ...pgUp('0x20 1x40'), ...errors('0+2x60') };
+  const exporterFailing = 'BusinessMetricsExporterFailing';
+  const cases: AlertCase[] = [
+    // the outage, as PostgreSQLDown sees it: firing until the database is back at 21m
+    { name: 'PostgreSQLDown fires during the outage', input: outage, alertname: 'PostgreSQLDown', evalTime: '15m', fires: [db] },
+    { name: 'PostgreSQLDown resolved once the database is back', input: outage, alertname: 'PostgreSQLDown', evalTime: '22m', fires: [] },
+    { name: 'during the outage it fires (and PostgreSQLDown mutes it)', input: outage, alertname: exporterFailing, evalTime: '15m', fires },
+    { name: 'database back, failures still in the window: silent', input: outage, alertname: exporterFailing, evalTime: '25m', fires: [] },
+    { name: 'the same at 29m, just before the outage leaves the window: silent', input: outage, alertname: exporterFailing, evalTime: '29m', fires: [] },
+    { name: 'database back, collectors still failing: pending again once PostgreSQLDown left the window', input: stillFailing, alertname: exporterFailing, evalTime: '35m', fires: [] },
+    { name: 'database back, collectors still failing: fires after `for`', input: stillFailing, alertname: exporterFailing, evalTime: '45m', fires },
+    // a blip too short for PostgreSQLDown (one sample of 0, under its minute of `for`) changes nothing
+    { name: 'a database blip that never fires PostgreSQLDown: the collectors\' own failures fire', input: { ...pgUp('1x9 0 1x50'), ...errors('0+2x60') }, alertname: exporterFailing, evalTime: '15m', fires },
+    { name: 'the blip does not fire PostgreSQLDown', input: { ...pgUp('1x9 0 1x50'), ...errors('0+2x60') }, alertname: 'PostgreSQLDown', evalTime: '11m', fires: [] },
+    { name: 'database up all along, a collector failing: fires', input: { ...pgUp('1x60'), ...errors('0+2x60') }, alertname: exporterFailing, evalTime: '15m', fires },
+    { name: 'no pg_up at all (its exporter gone), a collector failing: fires', input: errors('0+2x60'), alertname: exporterFailing, evalTime: '15m', fires },
+  ];
+
+  test("the guard names an alert of rules/, and an environment's threshold, `for` or window override keeps it (over the new window)", () => {
+    const { alert } = alerts.get(exporterFailing)!;
+    const guard = (w: string) => ` unless on () (max_over_time(ALERTS{alertname="PostgreSQLDown", alertstate="firing"}[${w}]) unless on () ALERTS{alertname="PostgreSQLDown", alertstate="firing"})`;
+    expect(alert.expr).toBe(`sum by (service, collector) (increase(knowton_metrics_exporter_errors_total[10m])) > 3${guard('10m')}`);
+    expect(alerts.has('PostgreSQLDown')).toBe(true);
+    const changed = alert.with('test', { threshold: count(5), for: Duration.minutes(1), window: Duration.seconds(30) });
+    expect(changed.expr).toBe(`sum by (service, collector) (increase(knowton_metrics_exporter_errors_total[30s])) > 5${guard('30s')}`);
+    expect(alert.with('test', { threshold: count(5) }).expr.endsWith(guard('10m'))).toBe(true);
+  });
+
+  test('silent while a real outage leaves its window, firing for failures of their own and after a blip', () => {
+    const r = runAlertCases(groups, cases);
+    expect(r.output).not.toContain('FAILED');
+    expect(r.status).toBe(0);
   });
 });

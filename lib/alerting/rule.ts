@@ -130,7 +130,8 @@ export class AlertRule {
       name: this.name,
       severity: this.severity,
       component: this.component,
-      when: c ? { ...c, query: query!, threshold: override.threshold ?? c.threshold } : ALWAYS,
+      // a window override reaches the guard too: it covers what the query's window still holds
+      when: c ? { ...c, query: query!, threshold: override.threshold ?? c.threshold, unless: override.window && c.unless ? c.unless.overWindow(override.window) ?? c.unless : c.unless } : ALWAYS,
       for: override.for ?? this.for,
       summary: this.summary,
       description: this.description,

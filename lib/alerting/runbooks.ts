@@ -38,6 +38,7 @@ function runbook(alert: AlertRule, group: RuleGroup, recordings: Map<string, str
       `It fires when the value is ${OP_WORDS[c.op]} **${c.threshold}**${alert.for.isZero() ? '' : ` for ${alert.for.toHuman()}`}.` +
         ` The value is ${c.query.description}.`,
     );
+    if (c.unless) lines.push('', `It stays quiet while ${c.unless.description} (the \`unless\` in the PromQL below).`);
     const p = probesFor(c);
     lines.push('', `The generated \`promtool test rules\` check that it fires at ${new Quantity(p.firing, c.threshold.unit)} and stays silent at ${new Quantity(p.silent, c.threshold.unit)}${alert.for.isZero() ? '' : ` and before ${alert.for.toHuman()} have passed`}.`);
   } else {

@@ -25,6 +25,8 @@ export const CADVISOR = exporterSource('cAdvisor', 'kubelet-cadvisor', ['job', '
 export const KUBELET = exporterSource('kubelet', 'kubelet', ['job', 'instance', 'node']);
 // Every Prometheus replica scrapes every replica through their headless Service's endpoints: `pod` names it.
 export const PROMETHEUS = exporterSource('Prometheus', 'prometheus', endpointLabels, 'prometheus-0');
+/** The series Prometheus writes for its own alerting rules: each alert's labels, no target's. */
+export const ALERT_RULES = exporterSource('alerting rules', '.*', []);
 /** `up` exists for every target, with that target's labels. */
 export const ANY_TARGET = exporterSource('any scrape target', '.+', ['job', 'instance', 'service', 'namespace', 'pod', 'node']);
 
@@ -111,6 +113,10 @@ export const prometheus = {
   remoteSamplesFailed: metric(PROMETHEUS, { name: 'prometheus_remote_storage_samples_failed_total', kind: 'counter', unit: COUNT, labels: remoteQueueLabels, help: 'Samples a remote write receiver refused for good (non-recoverable errors, 4xx): they are lost.' }),
   remoteHighestTimestampIn: metric(PROMETHEUS, { name: 'prometheus_remote_storage_highest_timestamp_in_seconds', kind: 'gauge', unit: SECONDS, labels: [], help: 'Newest sample timestamp that came into remote storage, in seconds since the epoch.' }),
   remoteHighestSentTimestamp: metric(PROMETHEUS, { name: 'prometheus_remote_storage_queue_highest_sent_timestamp_seconds', kind: 'gauge', unit: SECONDS, labels: remoteQueueLabels, help: 'Newest sample timestamp a remote write queue sent, in seconds since the epoch (absent until its first send).' }),
+};
+
+export const alerting = {
+  alerts: metric(ALERT_RULES, { name: 'ALERTS', kind: 'gauge', unit: COUNT, labels: ['alertname', 'alertstate'], help: '1 for each pending or firing alert, with the alert\'s own labels.' }),
 };
 
 export const alertmanager = {

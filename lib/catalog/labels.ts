@@ -54,6 +54,9 @@ export const LABEL_EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   datname: ['knowton'],
   // prometheus and alertmanager
   rule_group: ['/etc/prometheus/rules/service-health.rules.yml;service-health'],
+  // ALERTS: Prometheus's series of its own alerting rules
+  alertname: ['PostgreSQLDown'],
+  alertstate: ['firing', 'pending'],
   alertmanager: ['http://alertmanager-service:9093/api/v2/alerts'],
   integration: ['slack', 'email'],
 };

@@ -42,6 +42,16 @@ export interface Condition<D extends Dimension> {
   readonly query: Query<D>;
   readonly op: Comparison;
   readonly threshold: Quantity<D>;
+  /**
+   * Not while this query returns anything (`unless on () (...)`): a cause that has just ended, whose
+   * consequence the query still sees in its window (see `recovered`). Generated tests leave its series out.
+   */
+  readonly unless?: Query<Dimension>;
+}
+
+/** The condition, except while `guard` returns anything. */
+export function unless<D extends Dimension>(c: Condition<D>, guard: Query<Dimension>): Condition<D> {
+  return { ...c, unless: guard };
 }
 
 /**
@@ -136,7 +146,8 @@ export class Query<D extends Dimension> {
 /** Renders a condition as PromQL in the threshold's own unit: `(errors / total) * 100 > 5`. */
 export function renderCondition<D extends Dimension>(c: Condition<D>): string {
   const lhs = c.query.in(c.threshold.unit);
-  return `${bindsLooserThanComparison(lhs) ? `(${lhs})` : lhs} ${c.op} ${c.threshold.amount}`;
+  const compared = `${bindsLooserThanComparison(lhs) ? `(${lhs})` : lhs} ${c.op} ${c.threshold.amount}`;
+  return c.unless ? `${compared} unless on () (${c.unless.expr})` : compared;
 }
 
 /** A range selector's window (`[5m]`, `[1h30m]`); subqueries (`[5m:1m]`) do not match. */
@@ -559,6 +570,16 @@ export function fillingUp<L extends string>(
       labels: withoutName(a),
     };
   });
+}
+
+/**
+ * An alert that fired within `window` and fires no more (from Prometheus's own ALERTS series): a cause
+ * that has just ended. A condition `unless` it stays quiet while the consequences of that cause leave
+ * its window, and only after a real incident: a blip too short to fire the alert changes nothing.
+ */
+export function justEnded(alerts: Metric<'alertname' | 'alertstate', 'count', 'gauge'>, alertName: string, window: Duration): Query<'count'> {
+  const sel = selectorText(alerts.name, allMatchers(alerts, { alertname: alertName, alertstate: 'firing' }));
+  return new Query(`max_over_time(${sel}[${window.toPromDuration()}]) unless on () ${sel}`, alerts.unit, `${alertName} fired within the last ${window.toHuman()} and fires no more`);
 }
 
 /** The query with a label copied out of another by a regular expression (`label_replace`): the pod of a volume claim. */
