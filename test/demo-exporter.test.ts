@@ -6,7 +6,7 @@
 import * as http from 'http';
 import * as https from 'https';
 import * as net from 'net';
-import { ALERTMANAGER, ANY_TARGET, APP, CATALOG, KUBELET, Metric, PROMETHEUS, Source } from '../lib/catalog';
+import { ALERT_RULES, ALERTMANAGER, ANY_TARGET, APP, CATALOG, KUBELET, Metric, PROMETHEUS, Source } from '../lib/catalog';
 import { APP_JOB } from '../lib/components/prometheus-config';
 import { DemoEndpoint, DemoExporter } from '../lib/demo/exporter';
 import { Duration } from '../lib/units';
@@ -69,10 +69,11 @@ async function eventually(check: () => Promise<boolean>, what: string, timeoutMs
 }
 
 /**
- * The sources whose metrics the real Prometheus and Alertmanager produce, not the demo; and the kubelet's
- * volume stats, which no demo endpoint serves yet (PrometheusVolumeFillingUp has promtool tests only).
+ * The sources whose metrics the real Prometheus and Alertmanager produce, not the demo (ALERTS is written
+ * by Prometheus's rule evaluation); and the kubelet's volume stats, which no demo endpoint serves yet
+ * (PrometheusVolumeFillingUp and PrometheusVolumeFull have promtool tests only).
  */
-const REAL_SERVERS: readonly Source[] = [PROMETHEUS, ALERTMANAGER, ANY_TARGET, KUBELET];
+const REAL_SERVERS: readonly Source[] = [PROMETHEUS, ALERTMANAGER, ANY_TARGET, KUBELET, ALERT_RULES];
 const demoMetrics = (): Metric[] => CATALOG.metrics.filter((m) => !REAL_SERVERS.includes(m.source));
 const jobOf = (s: Source): string => (s === APP ? APP_JOB : s.job);
 
