@@ -6,16 +6,18 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import { environmentConfig, StackConfig } from '../lib/config';
+import { LocalStack, TEST_TIMINGS, waitFor } from '../lib/demo';
 import { Duration, seconds } from '../lib/units';
-import { withShortWindows } from './e2e-support';
+import { E2eFile } from './e2e-coverage';
+import { E2e, withShortWindows } from './e2e-support';
 
 /** Both alerts' windows (a 5-minute rate, max_over_time 5m) in the remote write files. */
 export const WINDOW = Duration.seconds(6);
 /** Lag of the newest sample sent that raises PrometheusRemoteWriteBehind here (120s in dist/). */
 export const THRESHOLD = seconds(8);
 
-export /** A remote write receiver: answers 204, refuses with 400, or holds every push unanswered. */
-class RemoteWriteReceiver {
+/** A remote write receiver: answers 204, refuses with 400, or holds every push unanswered. */
+export class RemoteWriteReceiver {
   mode: 'accept' | 'refuse' | 'hold' = 'accept';
   /** Pushes received, by the answer they got (or are waiting for). */
   readonly pushes = { accept: 0, refuse: 0, hold: 0 };
@@ -59,4 +61,66 @@ export function remoteWriteConfig(url: string): StackConfig {
   const base: StackConfig = { ...dev, prometheus: { ...dev.prometheus, remoteWrite: [{ url, maxSamplesPerSend: 200 }] } };
   const config = withShortWindows(['PrometheusRemoteWriteFailing', 'PrometheusRemoteWriteBehind'], WINDOW, base);
   return { ...config, alerts: { ...config.alerts, PrometheusRemoteWriteBehind: { ...config.alerts?.PrometheusRemoteWriteBehind, threshold: THRESHOLD } } };
+}
+
+const CRITICAL = ['#knowton-alerts', '#knowton-critical', 'pagerduty'];
+
+/**
+ * The tests of one remote write e2e file: a local stack remote-writing to a receiver of its own; healthy at
+ * the start (the queue sends, only the Watchdog fires); then the receiver answers `fault`, `alert` fires naming
+ * the queue, is delivered to the critical channels and nothing else fires; answering again, it resolves in
+ * Prometheus and at those channels; last, the file proved exactly its rows of test/e2e-coverage.ts.
+ */
+export function remoteWriteFaultTests(file: E2eFile, fault: { mode: 'refuse' | 'hold'; title: string; alert: string; resolved: string }): void {
+  let stack: LocalStack;
+  let rw: RemoteWriteReceiver;
+  const e2e = new E2e(() => stack, file);
+  /** Whether `alert` was seen firing: a resolve step proves nothing (and records nothing) for an alert that never fired. */
+  let fired = false;
+
+  beforeAll(async () => {
+    rw = await RemoteWriteReceiver.start();
+    stack = await LocalStack.start({ config: remoteWriteConfig(rw.url), timings: TEST_TIMINGS });
+  }, 30000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await rw?.stop();
+  });
+
+  test('healthy at the start: the queue sends, only the Watchdog fires', async () => {
+    await waitFor('pushes accepted', async () => (rw.pushes.accept > 3 ? true : undefined), 20000);
+    await e2e.untilQuiet();
+    expect(rw.pushes.refuse + rw.pushes.hold).toBe(0);
+  }, 40000);
+
+  describe(fault.title, () => {
+    test(`${fault.alert} fires naming the queue, is delivered to its channels, nothing else fires`, async () => {
+      e2e.step();
+      rw.set(fault.mode);
+      const firing = await e2e.untilFiring([fault.alert]);
+      fired = true;
+      expect(rw.pushes[fault.mode]).toBeGreaterThan(0);
+      const queue = { pod: 'prometheus-0', url: rw.url };
+      expect(firing.filter((a) => a.alertname === fault.alert).map((a) => a.labels)).toEqual([
+        expect.objectContaining({ severity: 'critical', ...queue, remote_name: expect.any(String) }),
+      ]);
+      // Delivered, while nothing else fires at any sample of a few intervals.
+      const [got] = await Promise.all([e2e.notified(fault.alert, 'firing', CRITICAL), e2e.onlyThese([fault.alert])]);
+      expect(got[0].labels).toMatchObject(queue);
+    }, 60000);
+
+    test(fault.resolved, async () => {
+      e2e.step();
+      expect(fired).toBe(true);
+      rw.set('accept');
+      await e2e.untilResolved([fault.alert]);
+      await e2e.notified(fault.alert, 'resolved', CRITICAL);
+      await e2e.untilOnly(['Watchdog']);
+    }, 60000);
+  });
+
+  test('it proved exactly the alerts test/e2e-coverage.ts gives this file', () => {
+    e2e.expectCoverage();
+  });
 }
