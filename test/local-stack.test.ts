@@ -10,7 +10,8 @@ import { parse } from 'yaml';
 import { alertmanagerFiles, dashboardModels, K8sObject, loadObjects, LocalStack, localStackConfig, prometheusFiles, TEST_TIMINGS } from '../lib/demo';
 import { environmentConfig } from '../lib/config';
 import { Duration } from '../lib/units';
-import { run, Server, synthTo, tempDir } from './helpers';
+import { ephemeralPorts, serverPorts } from '../lib/demo/processes';
+import { freePort, run, Server, synthTo, tempDir } from './helpers';
 
 /** Processes whose command line mentions `dir`. */
 function processesUsing(dir: string): string {
@@ -140,5 +141,24 @@ test("a server whose port another process holds is not taken for ready: another 
   } finally {
     await server.stop();
     other.close();
+  }
+});
+
+test("the servers' ports lie below the ephemeral range, where no connection or listen(0) of the kernel's can take a stopped server's port before it restarts", async () => {
+  const [low] = ephemeralPorts();
+  const ports = await Promise.all(Array.from({ length: 40 }, () => freePort()));
+  expect(ports.filter((p) => p >= low || p < 1024)).toEqual([]);
+  // A held port is passed over: the first random pick lands on one, the second does not.
+  const held = http.createServer().listen(ports[0], '127.0.0.1');
+  await new Promise((r) => held.once('listening', r));
+  const [from, high] = serverPorts();
+  const random = jest.spyOn(Math, 'random').mockReturnValueOnce((ports[0] - from + 0.5) / (high - from + 1));
+  try {
+    const port = await freePort();
+    expect(random).toHaveBeenCalledTimes(2);
+    expect(port).not.toBe(ports[0]);
+  } finally {
+    random.mockRestore();
+    held.close();
   }
 });

@@ -3,18 +3,51 @@
  * 127.0.0.1, and polling until something is ready.
  */
 import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
 import * as net from 'net';
 
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** The machine's ephemeral port range (Linux's default where it cannot be read). */
+export function ephemeralPorts(): [number, number] {
+  try {
+    const [low, high] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low > 0 && high >= low) return [low, high];
+  } catch {
+    // not Linux
+  }
+  return [32768, 60999];
+}
+
+/** The ports freePort picks from: up to 12,000 just below the ephemeral range, none privileged. */
+export function serverPorts(): [number, number] {
+  const [ephemeralLow] = ephemeralPorts();
+  const high = Math.min(ephemeralLow, 65536) - 1;
+  const low = Math.max(1024, high - 12000);
+  if (high <= low) throw new Error(`freePort: no port range below the ephemeral ports (from ${ephemeralLow})`);
+  return [low, high];
+}
+
+function listenable(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
   });
+}
+
+/**
+ * A TCP port on `host` that was free a moment ago, picked at random below the ephemeral range. The
+ * kernel hands ephemeral ports to every outgoing connection and to every `listen(0)`: a server that
+ * stops and is restarted on its port (its peers and Prometheus know it by that port), or one that
+ * binds a moment after the pick, could find such a port taken by a scrape or another test's client.
+ * Below the range only another pick like this one can take it.
+ */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const [low, high] = serverPorts();
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (await listenable(port, host)) return port;
+  }
+  throw new Error(`freePort: no free port on ${host} in ${low}-${high} after 100 tries`);
 }
 
 export async function sleep(ms: number): Promise<void> {
