@@ -2,6 +2,7 @@
  * The local stack's lifecycle: whatever happens, the servers it starts are stopped and the ports
  * and files it took are given back.
  */
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import { AddressInfo } from 'net';
@@ -10,7 +11,7 @@ import { parse } from 'yaml';
 import { alertmanagerFiles, dashboardModels, K8sObject, loadObjects, LocalStack, localStackConfig, prometheusFiles, TEST_TIMINGS } from '../lib/demo';
 import { environmentConfig } from '../lib/config';
 import { Duration } from '../lib/units';
-import { ephemeralPorts, serverPorts } from '../lib/demo/processes';
+import { ephemeralPorts, listensOn, serverPorts } from '../lib/demo/processes';
 import { freePort, run, Server, synthTo, tempDir } from './helpers';
 
 /** Processes whose command line mentions `dir`. */
@@ -159,6 +160,21 @@ test("the servers' ports lie below the ephemeral range, where no connection or l
     expect(port).not.toBe(ports[0]);
   } finally {
     random.mockRestore();
+    held.close();
+  }
+});
+
+test('listensOn tells a server that holds its port from one that answers on a port another process holds', async () => {
+  const held = http.createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => held.once('listening', r));
+  const port = (held.address() as AddressInfo).port;
+  const child = spawn('sleep', ['30']);
+  try {
+    expect(listensOn(process.pid, port)).toBe(true);
+    expect(listensOn(child.pid!, port)).toBe(false);
+    expect(listensOn(process.pid, (await freePort()))).toBe(false);
+  } finally {
+    child.kill();
     held.close();
   }
 });

@@ -70,6 +70,43 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
 
+/**
+ * Whether process `pid` holds a socket listening on TCP `port` (Linux's /proc/net/tcp{,6} and the
+ * process's file descriptors); undefined where /proc cannot tell.
+ */
+export function listensOn(pid: number, port: number): boolean | undefined {
+  const inodes = new Set<string>();
+  let read = false;
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = fs.readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    read = true;
+    for (const line of text.split('\n').slice(1)) {
+      // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && f[3] === '0A' && parseInt(f[1].split(':')[1], 16) === port) inodes.add(f[9]);
+    }
+  }
+  let fds: string[];
+  try {
+    fds = fs.readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return undefined;
+  }
+  if (!read) return undefined;
+  return fds.some((fd) => {
+    try {
+      return inodes.has(/^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1] ?? '');
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** A server process whose output is kept for error messages; stop() always ends it, restart() starts it again. */
 export class Server {
   private child!: ChildProcess;
@@ -130,11 +167,17 @@ export class Server {
       }
       const ok = await fetch(url).then((r) => r.ok, () => false);
       // Another server may hold the port (taken between freePort and this bind, by a stack starting at the
-      // same time): this process then exits on its bind error, within moments. Still running, it is its own.
+      // same time): this process then exits on its bind error, which can take a while on a busy machine.
+      // The answer is its own once it holds the listening socket (read from /proc); where /proc cannot
+      // tell, once it still runs half a second after answering.
       if (ok) {
-        await sleep(500);
-        if (this.running) return;
-        continue;
+        const owns = listensOn(this.proc.pid!, Number(new URL(url).port));
+        if (owns === true) return;
+        if (owns === undefined) {
+          await sleep(500);
+          if (this.running) return;
+          continue;
+        }
       }
       if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${this.cmd} to answer ${url}\n--- ${this.cmd} output:\n${this.log()}`);
       await sleep(200);
