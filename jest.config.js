@@ -2,10 +2,10 @@
  * ts-jest only transpiles (tsconfig's isolatedModules); test/typecheck.test.ts type-checks the project
  * with tsc, in parallel with the other files.
  *
- * Groups (test/groups/*.test.ts): jest gives every test file a module registry and a VM context of its
- * own, so each file loads cdk8s and the stack again and runs them in a JIT that starts cold. The files
- * whose time is their own Node code run in four groups instead, each requiring its files inside a
- * `describe` named after the file (their hooks stay scoped to it). The files a group requires do not run
+ * Groups (test/groups/groups.json): jest gives every test file a module registry and a VM context of
+ * its own, so each file loads cdk8s and the stack again and runs them in a JIT that starts cold. The files
+ * whose time is their own Node code run in four groups instead: test/groups/<group>.test.ts requires the
+ * group's files, each inside a `describe` named after it (its hooks stay scoped to it). The files a group requires do not run
  * on their own, unless jest's command line selects them (`npx jest security`, `npm test -- test/security.test.ts`):
  * then they run alone, as they were written to. A file
  * left out of every group runs on its own, as the end-to-end files (which wait on servers), the SLO and
@@ -17,15 +17,21 @@ const path = require('path');
 
 const groupsDir = path.join(__dirname, 'test', 'groups');
 
-/** Every test file a group requires, with the group that does; a file in two groups, or one that is not there, is an error. */
+/**
+ * Every test file of a group (test/groups/groups.json), with its group. A file in two groups or not
+ * there, or a group without its jest file (test/groups/<group>.test.ts) or the reverse, is an error.
+ */
 function groupedFiles() {
+  const groups = JSON.parse(fs.readFileSync(path.join(groupsDir, 'groups.json'), 'utf8'));
+  const jestFiles = fs.readdirSync(groupsDir).filter((f) => f.endsWith('.test.ts')).map((f) => f.slice(0, -'.test.ts'.length));
+  for (const name of jestFiles) if (!(name in groups)) throw new Error(`jest.config.js: test/groups/${name}.test.ts has no group "${name}" in test/groups/groups.json`);
   const grouped = new Map();
-  for (const group of fs.readdirSync(groupsDir).filter((f) => f.endsWith('.test.ts')).sort()) {
-    const text = fs.readFileSync(path.join(groupsDir, group), 'utf8');
-    for (const [, name] of text.matchAll(/require\('\.\.\/([\w.-]+\.test)'\)/g)) {
-      const file = path.join(__dirname, 'test', `${name}.ts`);
-      if (!fs.existsSync(file)) throw new Error(`jest.config.js: test/groups/${group} requires ${name}, and test/${name}.ts does not exist`);
-      if (grouped.has(file)) throw new Error(`jest.config.js: test/${name}.ts is in two groups, ${grouped.get(file)} and ${group}`);
+  for (const [group, names] of Object.entries(groups)) {
+    if (!jestFiles.includes(group)) throw new Error(`jest.config.js: group "${group}" of test/groups/groups.json has no test/groups/${group}.test.ts to run it`);
+    for (const name of names) {
+      const file = path.join(__dirname, 'test', `${name}.test.ts`);
+      if (!fs.existsSync(file)) throw new Error(`jest.config.js: group "${group}" of test/groups/groups.json names ${name}, and test/${name}.test.ts does not exist`);
+      if (grouped.has(file)) throw new Error(`jest.config.js: test/${name}.test.ts is in two groups of test/groups/groups.json, "${grouped.get(file)}" and "${group}"`);
       grouped.set(file, group);
     }
   }
