@@ -1,7 +1,7 @@
 // Monitor the monitors: Prometheus, Alertmanager and the exporters, and a Watchdog.
 import { ALWAYS, AlertRule, RuleGroup } from '../lib/alerting';
 import { alertmanager, kubelet, prometheus, scrape } from '../lib/catalog';
-import { distinctValues, fillingUp, gauge, increase, lead, rate, ratio, withLabel } from '../lib/promql';
+import { distinctValues, fillingUp, gauge, increase, lead, missing, rate, ratio, withLabel } from '../lib/promql';
 import { count, Duration, percent, seconds } from '../lib/units';
 import { DEFAULT_RULE_CONTEXT, jobsOf, MonitoringJobs, namespaceMatcher, RuleContext } from './context';
 
@@ -208,6 +208,23 @@ const alerts = (jobs: MonitoringJobs, own: Own): AlertRule[] => [
       'Prometheus UI, Status → Targets: the scrape error.',
       '`kubectl -n $NS get pods` for the exporter; its logs.',
       'Network policy: Prometheus must reach the exporter port.',
+    ],
+  }),
+  new AlertRule({
+    name: 'MonitoringTargetMissing',
+    severity: 'warning',
+    component: 'monitoring',
+    // A target that is not discovered has no `up` series at all, so MonitoringTargetDown (up == 0) cannot
+    // see it: an exporter Pending (no IP, no endpoint), scaled to 0, or a job whose discovery finds nothing.
+    // A job with series, even all at 0, is MonitoringTargetDown's: the two never fire for the same job.
+    when: missing(scrape.up, { label: 'job', expected: own.targets }).above(count(0)),
+    for: Duration.minutes(5),
+    summary: 'Monitoring job {{ $labels.job }} has no target',
+    description: 'Prometheus discovers no target of {{ $labels.job }} (missing = {{ value }}): its exporter is not running or not found. Alerts that use its metrics cannot fire.',
+    firstChecks: [
+      'Prometheus UI, Status → Targets and Service Discovery: is the job there at all, with how many targets dropped?',
+      '`kubectl -n $NS get pods -o wide` for the exporter: Pending (`kubectl describe pod`: quota, node pressure, a hostPort another node exporter holds), scaled to 0, or never Ready (no endpoint)?',
+      'Discovery: the Service and its endpoints (`kubectl -n $NS get endpoints`), the labels the job selects, Prometheus\'s RBAC to list them.',
     ],
   }),
 ];

@@ -208,6 +208,7 @@ const ALERTS: Record<string, AlertRow> = {
   AlertmanagerConfigReloadFailed: { group: 'monitoring', severity: 'warning', threshold: '== 0', for: '10m' },
   AlertmanagerNotificationsFailing: { group: 'monitoring', severity: 'critical', threshold: '> 1', for: '15m' },
   MonitoringTargetDown: { group: 'monitoring', severity: 'warning', threshold: '== 0', for: '5m' },
+  MonitoringTargetMissing: { group: 'monitoring', severity: 'warning', threshold: '> 0', for: '5m' },
   // Issue 15: the volume Prometheus writes to, under 15% free and predicted full within 4 days (6h trend)
   PrometheusVolumeFillingUp: { group: 'monitoring', severity: 'warning', threshold: '< 15', for: '1h', window: '6h' },
   // nearly full whatever the trend (the upstream mixin's critical 3%)

@@ -6,7 +6,7 @@
 import * as http from 'http';
 import * as https from 'https';
 import * as net from 'net';
-import { ALERT_RULES, ALERTMANAGER, ANY_TARGET, APP, CATALOG, KUBELET, Metric, PROMETHEUS, Source } from '../lib/catalog';
+import { ALERT_RULES, ALERTMANAGER, ANY_TARGET, APP, CATALOG, Metric, PROMETHEUS, Source } from '../lib/catalog';
 import { APP_JOB } from '../lib/components/prometheus-config';
 import { DemoEndpoint, DemoExporter } from '../lib/demo/exporter';
 import { Duration } from '../lib/units';
@@ -70,10 +70,9 @@ async function eventually(check: () => Promise<boolean>, what: string, timeoutMs
 
 /**
  * The sources whose metrics the real Prometheus and Alertmanager produce, not the demo (ALERTS is written
- * by Prometheus's rule evaluation); and the kubelet's volume stats, which no demo endpoint serves yet
- * (PrometheusVolumeFillingUp and PrometheusVolumeFull have promtool tests only).
+ * by Prometheus's rule evaluation).
  */
-const REAL_SERVERS: readonly Source[] = [PROMETHEUS, ALERTMANAGER, ANY_TARGET, KUBELET, ALERT_RULES];
+const REAL_SERVERS: readonly Source[] = [PROMETHEUS, ALERTMANAGER, ANY_TARGET, ALERT_RULES];
 const demoMetrics = (): Metric[] => CATALOG.metrics.filter((m) => !REAL_SERVERS.includes(m.source));
 const jobOf = (s: Source): string => (s === APP ? APP_JOB : s.job);
 
@@ -90,22 +89,25 @@ describe('DemoExporter', () => {
   });
 
   test('targets: one static config per endpoint, under the job names of the synthesized prometheus.yml', () => {
-    expect(Object.keys(exporter.targets).sort()).toEqual([APP_JOB, 'kube-state-metrics', 'kubelet-cadvisor', 'node-exporter', 'postgres-exporter']);
+    expect(Object.keys(exporter.targets).sort()).toEqual([APP_JOB, 'kube-state-metrics', 'kubelet', 'kubelet-cadvisor', 'node-exporter', 'postgres-exporter']);
     expect(exporter.targets[APP_JOB].map((t) => t.labels?.job)).toEqual(['knowton-backend', 'knowton-ai-service']);
     const b = exporter.targets[APP_JOB][0];
     expect(b.targets).toEqual([expect.stringMatching(/^127\.0\.0\.1:\d+$/)]);
     expect(b.labels).toEqual({ job: 'knowton-backend', service: 'backend', namespace: 'knowton-dev', pod: expect.stringMatching(/^backend-[a-z0-9]{9}-[a-z0-9]{5}$/) });
     expect(endpoint('kubelet-cadvisor').url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/metrics\/cadvisor$/);
+    expect(endpoint('kubelet').url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/metrics$/);
     expect(endpoint('node-exporter').labels.namespace).toBe('knowton-dev-node-exporter');
   });
 
-  test('cAdvisor is served over HTTPS with the self-signed certificate the exporter hands out', async () => {
+  test('cAdvisor and the kubelet are served over HTTPS with the self-signed certificate the exporter hands out', async () => {
     expect(exporter.caCertificate).toMatch(/^-----BEGIN CERTIFICATE-----/);
     // Verified against caCertificate (not skipped): the certificate names 127.0.0.1.
-    const status = await new Promise<number>((resolve, reject) => {
-      https.get(endpoint('kubelet-cadvisor').url, { ca: exporter.caCertificate, agent: false }, (res) => (res.resume(), resolve(res.statusCode ?? 0))).on('error', reject);
-    });
-    expect(status).toBe(200);
+    for (const job of ['kubelet-cadvisor', 'kubelet']) {
+      const status = await new Promise<number>((resolve, reject) => {
+        https.get(endpoint(job).url, { ca: exporter.caCertificate, agent: false }, (res) => (res.resume(), resolve(res.statusCode ?? 0))).on('error', reject);
+      });
+      expect({ job, status }).toEqual({ job, status: 200 });
+    }
   });
 
   test('every exposition passes promtool check metrics', async () => {

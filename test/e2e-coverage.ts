@@ -62,10 +62,11 @@ export const E2E_COVERAGE: Readonly<Record<string, Coverage>> = {
   AlertmanagerConfigReloadFailed: { file: 'e2e-monitors-reload.test.ts' },
   AlertmanagerDown: { file: 'e2e-monitors-alertmanager.test.ts' },
   MonitoringTargetDown: { file: 'e2e-faults.test.ts' },
+  MonitoringTargetMissing: { file: 'e2e-monitors.test.ts' },
   PrometheusVolumeFillingUp: {
-    excluded: 'no kubelet serves volume stats in the local stacks, and its 6h trend needs hours of a falling series; test/monitors.test.ts proves it with promtool',
+    excluded: 'the demo kubelet serves a steady volume with room; the 6h trend needs hours of a falling series; test/monitors.test.ts proves it with promtool',
   },
-  PrometheusVolumeFull: { excluded: 'no kubelet serves volume stats in the local stacks; test/monitors.test.ts proves it with promtool' },
+  PrometheusVolumeFull: { excluded: 'the demo kubelet serves a steady volume with room, and no scenario fills it; test/monitors.test.ts proves it with promtool' },
   PrometheusRemoteWriteFailing: { file: 'e2e-remote-write.test.ts' },
   PrometheusRemoteWriteBehind: { file: 'e2e-remote-write-behind.test.ts' },
   AlertmanagerClusterMembersInconsistent: { file: 'e2e-ha-cluster.test.ts' },

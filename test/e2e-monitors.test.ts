@@ -11,6 +11,8 @@
  *   copy of the rules only: dist/ gains no rule; the alert that fires is the real one.
  * - A configuration whose alerting section lists no Alertmanager: Prometheus knows none. Proven in
  *   Prometheus (ALERTS): it cannot be delivered by its nature, nor can the others while it lasts.
+ * - The same configuration's kubelet job discovers no target (as when discovery finds nothing): its
+ *   `up` series is gone, so MonitoringTargetDown cannot see it and MonitoringTargetMissing must.
  *
  * Timings as in e2e.test.ts (TEST_TIMINGS); the windows of these alerts (5-minute increases and
  * max_over_time) are shortened through StackConfig (`alerts.<name>.window`).
@@ -34,7 +36,7 @@ const STOPPED_INTERVALS = 3;
  * (3s stopped, then a scrape, 2s `for` and an evaluation: 7s, and 5s to spare on a busy machine).
  */
 const MISSED_WINDOW = Duration.seconds(12);
-const FAULTS = ['PrometheusMissingRuleEvaluations', 'PrometheusRuleEvaluationFailures', 'PrometheusNotConnectedToAlertmanagers'];
+const FAULTS = ['PrometheusMissingRuleEvaluations', 'PrometheusRuleEvaluationFailures', 'PrometheusNotConnectedToAlertmanagers', 'MonitoringTargetMissing'];
 
 let stack: LocalStack;
 const e2e = new E2e(() => stack, 'e2e-monitors.test.ts');
@@ -56,7 +58,7 @@ test('healthy at the start: only the Watchdog fires', async () => {
   await e2e.untilQuiet();
 }, 40000);
 
-describe('Prometheus starved, a failing rule, no Alertmanager listed: at once', () => {
+describe('Prometheus starved, a failing rule, no Alertmanager listed, a job without targets: at once', () => {
   test('each fault raises its own alert, naming what broke, and nothing else fires', async () => {
     e2e.step();
     // A rule that fails at every evaluation: `up` has many series per namespace on both sides.
@@ -64,6 +66,10 @@ describe('Prometheus starved, a failing rule, no Alertmanager listed: at once', 
     // A configuration that loads but lists no Alertmanager.
     const unlisted = parse(prometheusYml);
     unlisted.alerting.alertmanagers[0].static_configs = [];
+    // A job whose discovery finds nothing: no target, so no `up` series at all.
+    const kubelet = unlisted.scrape_configs.find((j: { job_name: string }) => j.job_name === 'kubelet');
+    expect(kubelet.static_configs.length).toBeGreaterThan(0);
+    kubelet.static_configs = [];
     fs.writeFileSync(stack.prometheusConfigFiles[0], stringify(unlisted, { lineWidth: 0 }));
     expect(await stack.reload('prometheus')).toEqual([200]);
     // Prometheus gets no CPU for a few evaluation intervals, as under hard throttling.
@@ -80,6 +86,7 @@ describe('Prometheus starved, a failing rule, no Alertmanager listed: at once', 
     expect(groupsMissing(firing)).toMatch(/service-health/);
     expect(of('PrometheusRuleEvaluationFailures')).toEqual([expect.objectContaining({ severity: 'warning', rule_group: `${faultyRules()};injected-fault` })]);
     expect(of('PrometheusNotConnectedToAlertmanagers')).toEqual([expect.objectContaining({ severity: 'critical', job: 'prometheus' })]);
+    expect(of('MonitoringTargetMissing')).toEqual([expect.objectContaining({ severity: 'warning', job: 'kubelet' })]);
     await e2e.onlyThese(FAULTS);
   }, 90000);
 

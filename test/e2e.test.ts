@@ -58,8 +58,15 @@ test('every target is up: the apps, the exporters, Alertmanager and Prometheus i
   });
   expect(targets.filter((t) => t.health !== 'up').map((t) => `${t.labels.job} ${t.scrapeUrl}: ${t.lastError}`)).toEqual([]);
   expect([...new Set(targets.map((t) => t.scrapePool))].sort()).toEqual(
-    [APP_JOB, 'alertmanager', 'kube-state-metrics', 'kubelet-cadvisor', 'node-exporter', 'postgres-exporter', 'prometheus'].sort(),
+    [APP_JOB, 'alertmanager', 'kube-state-metrics', 'kubelet', 'kubelet-cadvisor', 'node-exporter', 'postgres-exporter', 'prometheus'].sort(),
   );
+  // The kubelet job keeps the volume stats of the watched namespace's claims (the volume alerts read them)
+  // and drops the rest of the kubelet's own series.
+  const volumes = await waitFor('the volume stats to be scraped', async () => {
+    const r = await stack.query('{job="kubelet"}');
+    return r.some((s) => s.metric.__name__ === 'kubelet_volume_stats_available_bytes') ? r : undefined;
+  });
+  expect(volumes.filter((s) => s.metric.__name__.startsWith('kubelet_volume_stats_')).map((s) => s.metric.persistentvolumeclaim)).toEqual(['data-prometheus-0', 'data-prometheus-0']);
   // The app targets carry the labels the pod relabelling gives.
   const apps = targets.filter((t) => t.scrapePool === APP_JOB).map((t) => t.labels);
   // Two pods of the backend, as two replicas of its Deployment.

@@ -269,6 +269,23 @@ describe('with the real promtool', () => {
     expect(r.status).toBe(0);
   });
 
+  test('a job without targets is MonitoringTargetMissing\'s, a job whose target is down is MonitoringTargetDown\'s: never both', () => {
+    const target = (job: string) => ({ job, instance: `10.42.3.${job.length}:9100`, namespace: 'knowton-prod' });
+    const watched = ['prometheus', 'kube-state-metrics', 'node-exporter', 'postgres-exporter', 'kubelet-cadvisor', 'kubelet'];
+    // node-exporter's one target stops answering at 5m; the kubelet job's target is gone from discovery at 5m
+    const input = Object.fromEntries(watched.map((job) => [
+      selector('up', target(job)),
+      job === 'node-exporter' ? '1x5 0x25' : job === 'kubelet' ? '1x5 stale _x24' : '1x30',
+    ]));
+    const r = runCases(prod, [
+      { name: 'the job without targets is missing', input, alertname: 'MonitoringTargetMissing', evalTime: '25m', fires: [{ job: 'kubelet' }] },
+      { name: 'the job whose target answers no more is down', input, alertname: 'MonitoringTargetDown', evalTime: '25m', fires: [target('node-exporter')] },
+      { name: 'all there, nothing is missing', input: { ...input, [selector('up', target('kubelet'))]: '1x30' }, alertname: 'MonitoringTargetMissing', evalTime: '25m', fires: [] },
+    ]);
+    expect(r.output).not.toContain('FAILED');
+    expect(r.status).toBe(0);
+  });
+
   const self = { job: 'prometheus', instance: '10.42.2.4:9090', namespace: 'knowton-prod', pod: 'prometheus-1' };
   const q = (name: string) => ({ ...self, remote_name: name, url: `https://${name}.example.org/api/v1/push` });
   test('remote write: the queue that falls behind is named, the one that keeps up is not', () => {

@@ -165,6 +165,9 @@ describe('rule groups', () => {
       'AlertmanagerDown expr: up{job="alertmanager"} == 0 -> up{job="kube-prometheus-stack-alertmanager"} == 0',
       'MonitoringTargetDown expr: up{job=~"prometheus|kube-state-metrics|node-exporter|postgres-exporter|kubelet-cadvisor|kubelet"} == 0 -> '
         + 'up{job=~"postgres-exporter"} == 0',
+      `MonitoringTargetMissing expr: ${['prometheus', 'kube-state-metrics', 'node-exporter', 'postgres-exporter', 'kubelet-cadvisor', 'kubelet']
+        .map((j) => `label_replace(absent(up{job="${j}"}), "job", "${j}", "", "")`).join(' or ').replace(/^/, '(').concat(') > 0')} -> `
+        + 'label_replace(absent(up{job="postgres-exporter"}), "job", "postgres-exporter", "", "") > 0',
     ].sort());
   });
 

@@ -97,6 +97,7 @@ describe('the rules of the spec', () => {
       'AlertmanagerConfigReloadFailed',
       'AlertmanagerDown',
       'MonitoringTargetDown',
+      'MonitoringTargetMissing',
       'PrometheusVolumeFillingUp',
       'PrometheusVolumeFull',
       // only where remote write is configured
@@ -115,6 +116,9 @@ describe('the rules of the spec', () => {
     // every exporter job of the stack is watched
     const targets = alerts.get('MonitoringTargetDown')!.alert.expr;
     for (const job of ['prometheus', 'kube-state-metrics', 'node-exporter', 'postgres-exporter', 'kubelet-cadvisor']) expect(targets).toContain(job);
+    // and each must be there at all: a job without a target has no `up` series for the above to see
+    const missing = alerts.get('MonitoringTargetMissing')!.alert.expr;
+    for (const job of ['prometheus', 'kube-state-metrics', 'node-exporter', 'postgres-exporter', 'kubelet-cadvisor', 'kubelet']) expect(missing).toContain(`absent(up{job="${job}"})`);
   });
 
   test('every alert has the labels and annotations Alertmanager and people need', () => {

@@ -10,7 +10,7 @@ import * as http from 'http';
 import * as https from 'https';
 import { AddressInfo } from 'net';
 import { Counter, Gauge, Registry } from 'prom-client';
-import { cadvisor, CADVISOR, KUBE_STATE_METRICS, kubeStateMetrics, Metric, NODE_EXPORTER, nodeExporter, postgres, POSTGRES_EXPORTER } from '../catalog';
+import { cadvisor, CADVISOR, KUBE_STATE_METRICS, kubeStateMetrics, KUBELET, kubelet, Metric, NODE_EXPORTER, nodeExporter, postgres, POSTGRES_EXPORTER } from '../catalog';
 import { APP_JOB } from '../components/prometheus-config';
 import { BusinessCollectors, BusinessMetricsExporter, createInstruments, Instruments, metricsHandler, Timeframe } from '../instrumentation';
 import { Duration, Ratio, Seconds, Units } from '../units';
@@ -203,7 +203,7 @@ export class DemoExporter {
   readonly node: string;
   readonly services: readonly string[];
   readonly host: string;
-  /** Static scrape targets per job_name of the synthesized prometheus.yml (APP_JOB, kubelet-cadvisor, kube-state-metrics, node-exporter, postgres-exporter). */
+  /** Static scrape targets per job_name of the synthesized prometheus.yml (APP_JOB, kubelet-cadvisor, kubelet, kube-state-metrics, node-exporter, postgres-exporter). */
   readonly targets: Readonly<Record<string, StaticConfig[]>> = {};
   /** Every scrape endpoint, with its job name and labels. */
   readonly endpoints: DemoEndpoint[] = [];
@@ -212,7 +212,7 @@ export class DemoExporter {
     return this.control_;
   }
   /**
-   * PEM of the self-signed certificate of the HTTPS cAdvisor endpoint. Prometheus refuses to create
+   * PEM of the self-signed certificate of the HTTPS cAdvisor and kubelet endpoints. Prometheus refuses to create
    * a scrape pool whose tls_config.ca_file is not a valid PEM, even with insecure_skip_verify: a
    * local run writes this into the ca_file the synthesized job names.
    */
@@ -240,9 +240,11 @@ export class DemoExporter {
   /** When the mint series were created; undefined until a scenario mints. */
   private mintingSince?: number;
 
-  // kube-state-metrics, cAdvisor, node-exporter and postgres-exporter: one registry each.
+  // kube-state-metrics, cAdvisor, the kubelet, node-exporter and postgres-exporter: one registry each.
   private readonly ksm = new Registry();
   private readonly cadvisorRegistry = new Registry();
+  /** The kubelet's own /metrics: the volume stats of Prometheus's claim. */
+  private readonly kubeletRegistry = new Registry();
   private readonly node_ = new Registry();
   private readonly pg = new Registry();
   private readonly cpuUsage = counterOf(cadvisor.cpuUsage, this.cadvisorRegistry);
@@ -365,6 +367,7 @@ export class DemoExporter {
     this.certificate = tls.cert;
     const cadvisorPath = '/metrics/cadvisor';
     add(CADVISOR.job, `${await this.serve(this.exporterHandler(CADVISOR.job, metricsHandler(this.cadvisorRegistry, { path: cadvisorPath })), tls)}${cadvisorPath}`, { node: this.node });
+    add(KUBELET.job, `${await this.serve(this.exporterHandler(KUBELET.job, metricsHandler(this.kubeletRegistry)), tls)}/metrics`, { node: this.node });
     add(NODE_EXPORTER.job, `${await this.serve(this.exporterHandler(NODE_EXPORTER.job, metricsHandler(this.node_)))}/metrics`, endpointLabels(NODE_EXPORTER.examples?.pod, `${this.namespace}-node-exporter`));
     add(POSTGRES_EXPORTER.job, `${await this.serve(this.exporterHandler(POSTGRES_EXPORTER.job, metricsHandler(this.pg)))}/metrics`, endpointLabels(POSTGRES_EXPORTER.examples?.pod));
     this.control_ = `${await this.serve((req, res) => this.control(req, res))}/scenario`;
@@ -488,6 +491,9 @@ export class DemoExporter {
     const fs = { device: '/dev/nvme0n1p1', fstype: 'ext4', mountpoint: '/' };
     gaugeOf(nodeExporter.filesystemSize, this.node_).set(fs, 100 * GIB);
     this.nodeFsAvailable.set(fs, 62 * GIB);
+    const claim = { namespace: this.namespace, persistentvolumeclaim: 'data-prometheus-0' };
+    gaugeOf(kubelet.volumeCapacity, this.kubeletRegistry).set(claim, 50 * GIB);
+    gaugeOf(kubelet.volumeAvailable, this.kubeletRegistry).set(claim, 41 * GIB);
   }
 
   /** kube-state-metrics' labels of the pod's one container. */

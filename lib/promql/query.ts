@@ -415,32 +415,36 @@ export function constant(n: number): Query<'count'> {
 export interface MissingOptions<L extends string> {
   /** The label naming what is expected; the result carries it. */
   readonly label: L;
-  /** Its values that must each have a healthy series. */
+  /** Its values that must each have a healthy series (or, without `healthy`, any series). */
   readonly expected: readonly string[];
   /** Further matchers of the series. @default none */
   readonly where?: Matchers<L>;
-  /** The value of a healthy series (1 for `up`). */
-  readonly healthy: number;
+  /** The value of a healthy series (1 for `up`). @default none: a series of any value counts as there */
+  readonly healthy?: number;
 }
 
 /**
- * 1 for each expected value of `label` that has no series at `healthy` value: its series are gone
- * (a scaled-to-0 or Pending workload leaves no scrape target) or unhealthy. Nothing for the others.
- * `absent()` keeps no labels of a comparison, so each value is put back with label_replace.
+ * 1 for each expected value of `label` that has no series at `healthy` value (or none at all, without
+ * `healthy`): its series are gone (a scaled-to-0 or Pending workload leaves no scrape target) or, with
+ * `healthy`, unhealthy. Nothing for the others. `absent()` keeps no labels of a comparison, so each value
+ * is put back with label_replace.
  */
 export function missing<L extends string, D extends Dimension>(metric: Metric<L, D, 'gauge'>, options: MissingOptions<NoInfer<L>>): Query<'count'> {
   const label = options.label as string;
   const values = [...new Set(options.expected)];
   if (!values.length) throw new ConfigError(`missing ${metric.name}`, 'expected', '[]', `at least one value of ${label}`);
   const base = allMatchers(metric, options.where);
+  const healthy = options.healthy === undefined ? '' : ` == ${options.healthy}`;
   const one = (v: string): string =>
-    `label_replace(absent(${selectorText(metric.name, [...base, [label, v]])} == ${options.healthy}), ${JSON.stringify(label)}, ${JSON.stringify(v)}, "", "")`;
-  return new Query(values.map(one).join(' or '), Units.COUNT, `each of ${label} ${values.join(', ')} without a ${metric.name} series at ${options.healthy}`, (value) => {
-    // value 1: the first expected value's series is gone; the others stay healthy.
+    `label_replace(absent(${selectorText(metric.name, [...base, [label, v]])}${healthy}), ${JSON.stringify(label)}, ${JSON.stringify(v)}, "", "")`;
+  const without = options.healthy === undefined ? `without a ${metric.name} series` : `without a ${metric.name} series at ${options.healthy}`;
+  return new Query(values.map(one).join(' or '), Units.COUNT, `each of ${label} ${values.join(', ')} ${without}`, (value) => {
+    // value 1: the first expected value's series is gone; the others stay healthy (without `healthy`:
+    // at 0, so that the test proves a series of any value counts as there).
     const series: FixtureSeries[] = values.map((v, i) => ({
       labels: exampleLabels(metric, [...base, [label, v]]),
       kind: 'gauge',
-      level: options.healthy,
+      level: options.healthy ?? 0,
       absent: i === 0 && value >= 0.5,
     }));
     return { series, labels: { [label]: values[0] } };
