@@ -6,6 +6,15 @@
  */
 import { failureLines, folderLabel } from './lib/failure';
 
+// Synth takes no arguments: `npm run synth -- --outdir out` or `npm run synth prod` must not write dist/
+// while the user believes it wrote elsewhere or one environment.
+const args = process.argv.slice(2);
+if (args.length > 0) {
+  console.error(`synth: no arguments are taken, but it was given ${args.map((a) => JSON.stringify(a)).join(' ')}; nothing was written.`);
+  console.error('Usage: npm run synth (every environment into dist/, runbooks into docs/runbooks/); other folders: KNOWTON_OUTDIR=<folder> KNOWTON_RUNBOOKS_DIR=<folder> npm run synth');
+  process.exit(2);
+}
+
 // CDK8S_OUTDIR: what the cdk8s CLI (`cdk8s synth`, through cdk8s.yaml) passes.
 const outdir = process.env.KNOWTON_OUTDIR ?? process.env.CDK8S_OUTDIR ?? 'dist';
 const runbooksDir = process.env.KNOWTON_RUNBOOKS_DIR ?? 'docs/runbooks';

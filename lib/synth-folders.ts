@@ -41,6 +41,17 @@ function contains(outer: string, inner: string): boolean {
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
+/** Marker file written into every output folder: says synth owns it and lists what it wrote. */
+export const MARKER = '.knowton-synth';
+
+/** The nearest folder above `dir` that a synth writes (it holds the marker), if any. */
+function enclosingOutput(dir: string): string | undefined {
+  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, MARKER))) return d;
+    if (path.dirname(d) === d) return undefined;
+  }
+}
+
 export type TargetName = 'dist' | 'runbooks';
 
 /** One output folder of the transaction and its fixed-name siblings. */
@@ -72,7 +83,9 @@ export interface Target {
 /**
  * Refuses, before anything is touched, a folder synth must not replace: empty, the file-system
  * root, the home folder, the checkout, the current folder or one containing them, a source folder
- * of the checkout, or a file. Whether an existing folder holds only synth's files is checked later.
+ * of the checkout, a folder inside another synth output (dist/prod holds only file names a synth
+ * writes, but replacing it would nest a whole stack in the checkout's dist/), or a file. Whether an
+ * existing folder holds only synth's files is checked later.
  */
 export function target(name: TargetName, given: string): Target {
   const [where, field, example] = name === 'dist'
@@ -93,6 +106,8 @@ export function target(name: TargetName, given: string): Target {
     const own = name === 'runbooks' && rel.join('/') === 'docs/runbooks';
     refuse(own || !(SOURCE_FOLDERS.includes(rel[0]) || rel[0].startsWith('.')), `a folder of its own, not in the checkout's ${rel[0]}/`);
   }
+  const enclosing = enclosingOutput(dir);
+  refuse(enclosing === undefined, `a folder of its own, not inside ${enclosing}, which a synth writes as a whole (its ${MARKER} says so)`);
   refuse(!fs.existsSync(dir) || fs.statSync(dir).isDirectory(), 'a folder, not a file');
   const sibling = (role: string) => path.join(path.dirname(dir), `.${path.basename(dir)}.synth-${role}`);
   return {

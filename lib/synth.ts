@@ -16,7 +16,7 @@ import { renderSloRunbooks } from './slo';
 import { MonitoringStack } from './stack';
 import { OperatorStack } from './operator-stack';
 import { folderLabel, isError } from './failure';
-import { outputFolders, Target } from './synth-folders';
+import { MARKER, outputFolders, Target } from './synth-folders';
 import { ConfigError, check, checkDnsLabel } from './validate';
 import { toYaml } from './yaml';
 
@@ -127,8 +127,7 @@ function checkEnvironmentNames(environments: Record<string, StackConfig>): void 
   }
 }
 
-/** Marker file written into every output folder: says synth owns it and lists what it wrote. */
-export const MARKER = '.knowton-synth';
+export { MARKER };
 
 function markerText(files: Iterable<string>): string {
   return [

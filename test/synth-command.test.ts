@@ -44,6 +44,15 @@ test('the command writes the committed dist/ and docs/runbooks/ byte for byte', 
   expectSameTree(path.join(out, 'runbooks'), path.join(ROOT, 'docs', 'runbooks'));
 });
 
+test('arguments are refused with the usage, and nothing is written: `npm run synth -- --outdir out` would otherwise write dist/', () => {
+  const out = tempDir('knowton-synth-args-');
+  const r = node(['scripts/run-bundled.js', 'main.ts', '--outdir', 'out'], { KNOWTON_OUTDIR: path.join(out, 'dist'), KNOWTON_RUNBOOKS_DIR: path.join(out, 'runbooks') });
+  expect(r.code).toBe(2);
+  expect(r.output).toContain('synth: no arguments are taken, but it was given "--outdir" "out"; nothing was written.');
+  expect(r.output).toContain('Usage: npm run synth');
+  expect(fs.readdirSync(out)).toEqual([]);
+});
+
 test('the transpile cache follows the source: a changed file runs its new code', () => {
   const dir = tempDir('knowton-register-');
   const file = path.join(dir, 'answer.ts');

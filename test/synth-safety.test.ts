@@ -129,6 +129,16 @@ const viaMain: Array<[string, (root: string) => Record<string, string>, RegExp[]
     /^synth failed: KNOWTON_OUTDIR: invalid output directory "lib\/out": a folder of its own, not in the checkout's lib\/$/,
     /^lib\/out\/ and docs\/ were left as they were\.$/,
   ]],
+  // dist/prod holds only file names a synth writes (and no marker of its own): without the check the dev
+  // stack, with staging/, prod/ and operator/ inside, would replace the checkout's prod manifests.
+  ['KNOWTON_OUTDIR=dist/prod (inside the checkout\'s synth output)', () => ({ KNOWTON_OUTDIR: 'dist/prod' }), [
+    /^synth failed: KNOWTON_OUTDIR: invalid output directory "dist\/prod": a folder of its own, not inside \/.*\/checkout\/dist, which a synth writes as a whole \(its \.knowton-synth says so\)$/,
+    /^dist\/prod\/ and docs\/runbooks\/ were left as they were\.$/,
+  ]],
+  ['KNOWTON_RUNBOOKS_DIR=dist/runbooks with the manifests elsewhere', () => ({ KNOWTON_OUTDIR: 'out', KNOWTON_RUNBOOKS_DIR: 'dist/runbooks' }), [
+    /^synth failed: KNOWTON_RUNBOOKS_DIR: invalid runbooks directory "dist\/runbooks": a folder of its own, not inside \/.*\/checkout\/dist, which a synth writes as a whole \(its \.knowton-synth says so\)$/,
+    /^out\/ and dist\/runbooks\/ were left as they were\.$/,
+  ]],
   ['the home folder (a temporary HOME)', (root) => {
     const home = path.join(path.dirname(root), 'home');
     fs.mkdirSync(path.join(home, '.ssh'), { recursive: true });
@@ -199,8 +209,13 @@ const inProcess: Array<[string, (root: string, tmp: string) => InProcess, (root:
     `synth failed: KNOWTON_RUNBOOKS_DIR: invalid runbooks directory "${root}/docs/runbooks": a folder holding only what synth writes, but it holds OnCallNotes.md, which synth did not write`,
     `${root}/dist/ and ${root}/docs/runbooks/ were left as they were.`,
   ]],
-  ['the runbooks inside the output directory', (root) => ({ options: { outdir: `${root}/dist`, runbooksDir: `${root}/dist/runbooks` }, env: { KNOWTON_TEST_FAIL_AT: 'lock' } }), (root) => [
-    `synth failed: KNOWTON_RUNBOOKS_DIR: invalid runbooks directory "${root}/dist/runbooks": a folder of its own, neither inside the output directory (${fs.realpathSync(root)}/dist) nor containing it`,
+  // A new output directory (no marker yet): the check of the two folders together refuses it.
+  ['the runbooks inside the output directory', (_root, tmp) => ({ options: { outdir: `${tmp}/out`, runbooksDir: `${tmp}/out/runbooks` }, env: { KNOWTON_TEST_FAIL_AT: 'lock' } }), (_root, tmp) => [
+    `synth failed: KNOWTON_RUNBOOKS_DIR: invalid runbooks directory "${tmp}/out/runbooks": a folder of its own, neither inside the output directory (${fs.realpathSync(tmp)}/out) nor containing it`,
+    `${tmp}/out/ and ${tmp}/out/runbooks/ were left as they were.`,
+  ]],
+  ['the runbooks in the committed dist/ (inside a synth output)', (root) => ({ options: { outdir: `${root}/dist`, runbooksDir: `${root}/dist/runbooks` }, env: { KNOWTON_TEST_FAIL_AT: 'lock' } }), (root) => [
+    `synth failed: KNOWTON_RUNBOOKS_DIR: invalid runbooks directory "${root}/dist/runbooks": a folder of its own, not inside ${fs.realpathSync(root)}/dist, which a synth writes as a whole (its .knowton-synth says so)`,
     `${root}/dist/ and ${root}/dist/runbooks/ were left as they were.`,
   ]],
   ['an unwritable parent of dist/ (a file where a folder is expected)', (root, tmp) => {
