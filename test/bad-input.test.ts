@@ -25,6 +25,8 @@ import * as dashboardsModule from '../dashboards';
 import * as rulesModule from '../rules';
 import { errorRatio, p95Latency } from '../rules/service-health';
 import { parse, stringify } from 'yaml';
+import { App, Chart, Testing } from 'cdk8s';
+import { Prometheus } from '../lib/components/prometheus';
 import { AlertmanagerConfigProps, alertmanagerConfigFiles, TEMPLATE_FILE, TimeInterval } from '../lib/alertmanager';
 import { withUrlFilesAsUrls } from '../lib/demo/dist';
 import { toYaml } from '../lib/yaml';
@@ -297,6 +299,18 @@ const BAD: Array<[string, Row, RegExp]> = [
     /^prometheus\/prometheus: invalid remoteWrite\[0\]\.url "https:\/\/\[mimir\/api\/v1\/push": an absolute http:\/\/ or https:\/\/ URL with a path, e\.g\. https:\/\/mimir\.example\.org\/api\/v1\/push$/],
   ['a remote_write URL without scheme', cfg(() => ({ prometheus: { remoteWrite: [{ url: 'mimir:9009/push' }] } })),
     /^prometheus\/prometheus: invalid remoteWrite\[0\]\.url "mimir:9009\/push": an absolute http/],
+  ['a remote_write receiver listed twice (Prometheus refuses it at start: the test below)', cfg(() => ({ prometheus: { remoteWrite: [
+    { url: 'https://mimir.example.org/api/v1/push' }, { url: 'https://mimir.example.org/api/v1/push', maxShards: 10 }] } })),
+    /^prometheus\/prometheus: invalid remoteWrite\[1\]\.url "https:\/\/mimir\.example\.org\/api\/v1\/push": a receiver not already written to by remoteWrite\[0\] with the same credential \(Prometheus refuses duplicate remote write configs; it would send every sample twice\)$/],
+  ['a remote_write receiver listed twice, spelt differently, with the same Secret', cfg(() => ({ prometheus: { remoteWrite: [
+    { url: 'https://mimir.example.org/api/v1/push', secretName: 'mimir' }, { url: 'https://Mimir.example.org:443/api/v1/push', secretName: 'mimir' }] } })),
+    /invalid remoteWrite\[1\]\.url "https:\/\/Mimir\.example\.org:443\/api\/v1\/push": a receiver not already written to by remoteWrite\[0\]/],
+  ['a remote_write URL with a user and password (they would be in the ConfigMap, in git)', cfg(() => ({ prometheus: { remoteWrite: [{ url: 'https://knowton:s3cret@mimir.example.org/api/v1/push' }] } })),
+    /^prometheus\/prometheus: invalid remoteWrite\[0\]\.url "https:\/\/knowton:\*\*\*@mimir\.example\.org\/api\/v1\/push": a URL without credentials \(it has a user or password before the host\): the URL is written into a ConfigMap, so into dist\/ and git; put the credential in a Secret and name it in secretName, with auth 'bearer' \(key token\) or 'basic' \(key password, and username\)$/],
+  ['a remote_write URL with a token in its query', cfg(() => ({ prometheus: { remoteWrite: [{ url: 'https://mimir.example.org/api/v1/push?access_token=s3cret' }] } })),
+    /^prometheus\/prometheus: invalid remoteWrite\[0\]\.url "https:\/\/mimir\.example\.org\/api\/v1\/push\?access_token=\*\*\*": a URL without credentials \(it has the query parameter access_token\)/],
+  ["a remote_write URL with InfluxDB's password parameter", cfg(() => ({ prometheus: { remoteWrite: [{ url: 'https://influx.example.org/api/v1/prom/write?db=prometheus&u=knowton&p=s3cret' }] } })),
+    /invalid remoteWrite\[0\]\.url "https:\/\/influx\.example\.org\/api\/v1\/prom\/write\?db=prometheus&u=knowton&p=\*\*\*": a URL without credentials \(it has the query parameter p\)/],
   ['a plain-HTTP oauth2-proxy URL', cfg(() => ({ ingress: { auth: { type: 'oauth2-proxy', url: 'http://oauth2.knowton.io' } } })),
     /^ingress\/ingress: invalid auth\.url "http:\/\/oauth2\.knowton\.io": an absolute https:\/\/ URL, e\.g\. https:\/\/oauth2\.knowton\.io/],
   ['an unknown auth type', cfg(() => ({ ingress: { auth: { type: 'oauth', url: 'https://o.knowton.io' } } })),
@@ -434,6 +448,11 @@ describe('edge values that must be accepted', () => {
       description: '{{ value }} on {{ $labels.job }}',
     })) }],
     ['a threshold of 0% above', { rules: withAlert(() => alert({ when: errorRatio.query.above(percent(0)) })) }],
+    ['one remote write receiver for two tenants (two Secrets), and a query without credentials', cfg(() => ({ prometheus: { remoteWrite: [
+      { url: 'https://mimir.example.org/api/v1/push', secretName: 'tenant-a' },
+      { url: 'https://mimir.example.org/api/v1/push', secretName: 'tenant-b' },
+      { url: 'https://vm.example.org/api/v1/write?extra_label=cluster=eu-1' },
+    ] } }))],
     ['time intervals at the edges Alertmanager accepts', interval({
       weekdays: ['saturday', 'sunday', 'monday:friday', 'sunday:saturday', 'wednesday:wednesday'],
       daysOfMonth: ['-1', '-31', '1:31', '-7:-1', '27:-1', '3:-1', '31'],
@@ -584,6 +603,21 @@ describe('the time interval checks agree with the real amtool (0.25)', () => {
     files.forEach((f) => expect(output).toContain(`Checking '${f}'`));
     expect(cases.map(([t], i) => [t, verdicts[i], ours[i] !== undefined])).toEqual(cases.map(([t, ok]) => [t, ok, ok]));
   });
+});
+
+test('Prometheus refuses at start two remote write entries synth now refuses; promtool check config passes them', () => {
+  // the entry as the construct renders it, twice (what synth wrote before the check)
+  const chart = new Chart(new App(), 't');
+  new Prometheus(chart, 'prometheus', { namespace: 'knowton-dev', remoteWrite: [{ url: 'https://mimir.example.org/api/v1/push' }] });
+  const configMap = Testing.synth(chart).find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config');
+  const entry = parse(configMap.data['prometheus.yml']).remote_write[0];
+  const dir = tempDir('knowton-remote-write-twice-');
+  const file = path.join(dir, 'prometheus.yml');
+  fs.writeFileSync(file, stringify({ remote_write: [entry, entry] }));
+  expect(run('promtool', ['check', 'config', file]).code).toBe(0);
+  const r = run('prometheus', [`--config.file=${file}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, '--web.listen-address=127.0.0.1:0']);
+  expect(r.output).toContain('duplicate remote write configs are not allowed, found duplicate for URL: https://mimir.example.org/api/v1/push');
+  expect(r.code).not.toBe(0);
 });
 
 describe('the checkers themselves', () => {
