@@ -216,6 +216,26 @@ export function checkUrl(where: string, field: string, value: unknown, opts: { h
   return url!;
 }
 
+/** Query parameters that carry a credential: `access_token`, `api_key`, `X-Amz-Signature`, InfluxDB's `p`, ... */
+const SECRET_PARAM = /token|key|secret|pass|pwd|auth|sig|cred|session|^p$/i;
+
+/**
+ * Checks that a URL written into a ConfigMap carries no credential: no `user:password@` and no query parameter
+ * named like a token or password. Such a URL lands in dist/, in git and in every diff; `instead` names the
+ * Secret-based setting that keeps the credential out of them.
+ */
+export function checkNoCredentialsInUrl(where: string, field: string, url: URL, instead: string): void {
+  const params = [...new Set(url.searchParams.keys())].filter((k) => SECRET_PARAM.test(k));
+  const what = url.username || url.password ? 'a user or password before the host' : params.length > 0 ? `the query parameter ${params[0]}` : undefined;
+  if (what === undefined) return;
+  // The message shows the URL with the secrets masked: it goes to CI logs.
+  const shown = new URL(url.href);
+  if (shown.password) shown.password = '***';
+  params.forEach((k) => shown.searchParams.set(k, '***'));
+  throw new ConfigError(where, field, shown.href,
+    `a URL without credentials (it has ${what}): the URL is written into a ConfigMap, so into dist/ and git; ${instead}`);
+}
+
 /** Namespaces the cluster owns: labelling one `restricted` and default-denying it would break the cluster (DNS). */
 export const RESERVED_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 

@@ -24,7 +24,12 @@ import { TEMPLATE_SOURCE } from '../lib/alertmanager/templates';
 import * as dashboardsModule from '../dashboards';
 import * as rulesModule from '../rules';
 import { errorRatio, p95Latency } from '../rules/service-health';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { App, Chart, Testing } from 'cdk8s';
+import { Prometheus } from '../lib/components/prometheus';
+import { AlertmanagerConfigProps, alertmanagerConfigFiles, TEMPLATE_FILE, TimeInterval } from '../lib/alertmanager';
+import { withUrlFilesAsUrls } from '../lib/demo/dist';
+import { toYaml } from '../lib/yaml';
 import { listFiles, run, tempDir } from './helpers';
 
 const ROOT = path.join(__dirname, '..');
@@ -101,6 +106,8 @@ interface Row {
 }
 const cfg = (config: () => unknown): Row => ({ config: config as () => StackConfig });
 const early = (config: () => unknown): Row => ({ ...cfg(config), throwsWhileBuildingConfig: true });
+/** A config muting info alerts in the time interval `night`, `t` (Alertmanager's interval syntax in camelCase). */
+const interval = (t: object): Row => cfg(() => ({ alertmanager: { timeIntervals: { night: [t] }, muteTimeIntervals: { info: ['night'] } } }));
 const res = (over: object) => ({ cpuRequest: '100m', cpuLimit: '500m', memoryRequest: '256Mi', memoryLimit: '512Mi', ...over });
 
 const BAD: Array<[string, Row, RegExp]> = [
@@ -170,6 +177,42 @@ const BAD: Array<[string, Row, RegExp]> = [
     /^prometheus\/prometheus: invalid storageClassName "SSD": the name of a StorageClass: a lowercase DNS subdomain/],
   ['a time zone that does not exist', cfg(() => ({ alertmanager: { timeIntervals: { night: [{ location: 'Europe/Pariss' }] }, muteTimeIntervals: { info: ['night'] } } })),
     /invalid timeIntervals\.night\[0\]\.location "Europe\/Pariss": an IANA time zone like Europe\/Berlin, or UTC$/],
+  // Time intervals Alertmanager refuses at load (amtool check-config agrees: the describe below); their
+  // syntax passed before, so the stack was applied and Alertmanager crash-looped on its config.
+  ['a weekday range that wraps around', interval({ weekdays: ['saturday:sunday'] }),
+    /^alertmanager\/alertmanager: invalid timeIntervals\.night\[0\]\.weekdays\[0\] "saturday:sunday": a range from its earlier to its later day, sunday first \(split one that wraps around: friday:monday is friday:saturday and sunday:monday\)$/],
+  ['a day-of-month range that ends before it starts', interval({ daysOfMonth: ['10:3'] }),
+    /^alertmanager\/alertmanager: invalid timeIntervals\.night\[0\]\.daysOfMonth\[0\] "10:3": a range whose start is not after its end, Alertmanager counting a negative day d as 28 \+ d \(so it refuses 28:-1\), e\.g\. 1:7, 20:-1 or -7:-1$/],
+  ['a day-of-month range ending on the last day that Alertmanager counts as reversed', interval({ daysOfMonth: ['28:-1'] }),
+    /invalid timeIntervals\.night\[0\]\.daysOfMonth\[0\] "28:-1": a range whose start is not after its end/],
+  ['a negative day-of-month range that ends before it starts', interval({ daysOfMonth: ['-1:-3'] }),
+    /invalid timeIntervals\.night\[0\]\.daysOfMonth\[0\] "-1:-3": a range whose start is not after its end/],
+  ['a day-of-month range from a negative to a positive day', interval({ daysOfMonth: ['-5:20'] }),
+    /^alertmanager\/alertmanager: invalid timeIntervals\.night\[0\]\.daysOfMonth\[0\] "-5:20": a range whose end is negative when its start is \(counting from the end of the month\), e\.g\. -7:-1$/],
+  ['day of the month 0', interval({ daysOfMonth: ['0'] }),
+    /^alertmanager\/alertmanager: invalid timeIntervals\.night\[0\]\.daysOfMonth\[0\] "0": a day of the month or range, e\.g\. 1:7 or -1$/],
+  ['day of the month -32', interval({ daysOfMonth: ['-32:-1'] }),
+    /invalid timeIntervals\.night\[0\]\.daysOfMonth\[0\] "-32:-1": a day of the month or range, e\.g\. 1:7 or -1$/],
+  ['a month range that wraps around', interval({ months: ['december:january'] }),
+    /^alertmanager\/alertmanager: invalid timeIntervals\.night\[0\]\.months\[0\] "december:january": a range from its earlier to its later month \(split one that wraps around: november:february is november:december and january:february\)$/],
+  ['a month range in numbers that wraps around', interval({ months: ['12:1'] }),
+    /invalid timeIntervals\.night\[0\]\.months\[0\] "12:1": a range from its earlier to its later month/],
+  ['a year range that ends before it starts', interval({ years: ['2027:2026'] }),
+    /^alertmanager\/alertmanager: invalid timeIntervals\.night\[0\]\.years\[0\] "2027:2026": a range from its earlier to its later year, e\.g\. 2026:2027$/],
+  ['times that end where they start', interval({ times: [{ start: '10:00', end: '10:00' }] }),
+    /^alertmanager\/alertmanager: invalid timeIntervals\.night\[0\]\.times\[0\] "10:00-10:00": a start before the end \(split a range over midnight in two\)$/],
+  ['times over midnight', interval({ times: [{ start: '18:00', end: '08:00' }] }),
+    /invalid timeIntervals\.night\[0\]\.times\[0\] "18:00-08:00": a start before the end/],
+  ['a time past 24:00', interval({ times: [{ start: '00:00', end: '24:01' }] }),
+    /^alertmanager\/alertmanager: invalid timeIntervals\.night\[0\]\.times\[0\]\.end "24:01": a time HH:MM from 00:00 to 24:00$/],
+  ['a time with 60 minutes', interval({ times: [{ start: '00:60', end: '01:00' }] }),
+    /invalid timeIntervals\.night\[0\]\.times\[0\]\.start "00:60": a time HH:MM from 00:00 to 24:00$/],
+  ['a time zone in lowercase (Node finds it, Alertmanager on Linux does not)', interval({ location: 'europe/berlin' }),
+    /^alertmanager\/alertmanager: invalid timeIntervals\.night\[0\]\.location "europe\/berlin": the zone spelt with the tz database's capitals, Europe\/Berlin \(Alertmanager opens the zone's file by its name: case matters\)$/],
+  ['a time zone link in lowercase', interval({ location: 'us/eastern' }),
+    /invalid timeIntervals\.night\[0\]\.location "us\/eastern": the zone spelt with the tz database's capitals \(Alertmanager opens/],
+  ['UTC in lowercase', interval({ location: 'utc' }),
+    /invalid timeIntervals\.night\[0\]\.location "utc": an IANA time zone like Europe\/Berlin, or UTC$/],
   ['grouping by ... and more labels', cfg(() => ({ alertmanager: { groupBy: ['alertname', '...'] } })),
     /invalid route\.groupBy \["alertname","\.\.\."\]: \['\.\.\.'\] alone \(every label\), or label names without \.\.\.$/],
   ['grouping by a label twice', cfg(() => ({ alertmanager: { groupBy: ['alertname', 'service', 'alertname'] } })),
@@ -256,6 +299,18 @@ const BAD: Array<[string, Row, RegExp]> = [
     /^prometheus\/prometheus: invalid remoteWrite\[0\]\.url "https:\/\/\[mimir\/api\/v1\/push": an absolute http:\/\/ or https:\/\/ URL with a path, e\.g\. https:\/\/mimir\.example\.org\/api\/v1\/push$/],
   ['a remote_write URL without scheme', cfg(() => ({ prometheus: { remoteWrite: [{ url: 'mimir:9009/push' }] } })),
     /^prometheus\/prometheus: invalid remoteWrite\[0\]\.url "mimir:9009\/push": an absolute http/],
+  ['a remote_write receiver listed twice (Prometheus refuses it at start: the test below)', cfg(() => ({ prometheus: { remoteWrite: [
+    { url: 'https://mimir.example.org/api/v1/push' }, { url: 'https://mimir.example.org/api/v1/push', maxShards: 10 }] } })),
+    /^prometheus\/prometheus: invalid remoteWrite\[1\]\.url "https:\/\/mimir\.example\.org\/api\/v1\/push": a receiver not already written to by remoteWrite\[0\] with the same credential \(Prometheus refuses duplicate remote write configs; it would send every sample twice\)$/],
+  ['a remote_write receiver listed twice, spelt differently, with the same Secret', cfg(() => ({ prometheus: { remoteWrite: [
+    { url: 'https://mimir.example.org/api/v1/push', secretName: 'mimir' }, { url: 'https://Mimir.example.org:443/api/v1/push', secretName: 'mimir' }] } })),
+    /invalid remoteWrite\[1\]\.url "https:\/\/Mimir\.example\.org:443\/api\/v1\/push": a receiver not already written to by remoteWrite\[0\]/],
+  ['a remote_write URL with a user and password (they would be in the ConfigMap, in git)', cfg(() => ({ prometheus: { remoteWrite: [{ url: 'https://knowton:s3cret@mimir.example.org/api/v1/push' }] } })),
+    /^prometheus\/prometheus: invalid remoteWrite\[0\]\.url "https:\/\/knowton:\*\*\*@mimir\.example\.org\/api\/v1\/push": a URL without credentials \(it has a user or password before the host\): the URL is written into a ConfigMap, so into dist\/ and git; put the credential in a Secret and name it in secretName, with auth 'bearer' \(key token\) or 'basic' \(key password, and username\)$/],
+  ['a remote_write URL with a token in its query', cfg(() => ({ prometheus: { remoteWrite: [{ url: 'https://mimir.example.org/api/v1/push?access_token=s3cret' }] } })),
+    /^prometheus\/prometheus: invalid remoteWrite\[0\]\.url "https:\/\/mimir\.example\.org\/api\/v1\/push\?access_token=\*\*\*": a URL without credentials \(it has the query parameter access_token\)/],
+  ["a remote_write URL with InfluxDB's password parameter", cfg(() => ({ prometheus: { remoteWrite: [{ url: 'https://influx.example.org/api/v1/prom/write?db=prometheus&u=knowton&p=s3cret' }] } })),
+    /invalid remoteWrite\[0\]\.url "https:\/\/influx\.example\.org\/api\/v1\/prom\/write\?db=prometheus&u=knowton&p=\*\*\*": a URL without credentials \(it has the query parameter p\)/],
   ['a plain-HTTP oauth2-proxy URL', cfg(() => ({ ingress: { auth: { type: 'oauth2-proxy', url: 'http://oauth2.knowton.io' } } })),
     /^ingress\/ingress: invalid auth\.url "http:\/\/oauth2\.knowton\.io": an absolute https:\/\/ URL, e\.g\. https:\/\/oauth2\.knowton\.io/],
   ['an unknown auth type', cfg(() => ({ ingress: { auth: { type: 'oauth', url: 'https://o.knowton.io' } } })),
@@ -393,6 +448,25 @@ describe('edge values that must be accepted', () => {
       description: '{{ value }} on {{ $labels.job }}',
     })) }],
     ['a threshold of 0% above', { rules: withAlert(() => alert({ when: errorRatio.query.above(percent(0)) })) }],
+    ['one remote write receiver for two tenants (two Secrets), and a query without credentials', cfg(() => ({ prometheus: { remoteWrite: [
+      { url: 'https://mimir.example.org/api/v1/push', secretName: 'tenant-a' },
+      { url: 'https://mimir.example.org/api/v1/push', secretName: 'tenant-b' },
+      { url: 'https://vm.example.org/api/v1/write?extra_label=cluster=eu-1' },
+    ] } }))],
+    ['time intervals at the edges Alertmanager accepts', interval({
+      weekdays: ['saturday', 'sunday', 'monday:friday', 'sunday:saturday', 'wednesday:wednesday'],
+      daysOfMonth: ['-1', '-31', '1:31', '-7:-1', '27:-1', '3:-1', '31'],
+      months: ['december', 'january:december', '1:12', '2:2'],
+      years: ['2026', '2026:2026', '2026:2099'],
+      times: [{ start: '00:00', end: '24:00' }, { start: '23:59', end: '24:00' }],
+      location: 'Asia/Kolkata',
+    })],
+    ['time zones spelt as the tz database spells them: a link, one Node knows by another name, Local', cfg(() => ({
+      alertmanager: {
+        timeIntervals: { a: [{ location: 'US/Eastern' }], b: [{ location: 'America/Port-au-Prince' }], c: [{ location: 'Local' }], d: [{ location: 'Etc/GMT+5' }] },
+        muteTimeIntervals: { info: ['a', 'b', 'c', 'd'] },
+      },
+    }))],
   ];
 
   test.each(GOOD)('%s', (_name, row) => {
@@ -453,6 +527,97 @@ describe('the checkers agree with the real promtool (2.42: Go text/template and 
     expect(goTemplateProblem('{{ $value | }}')).toMatch(/'\|' with no command after it/);
     expect(re2Problem('(?i)knowton')).toMatch(/inline flags/);
   });
+});
+
+describe('the time interval checks agree with the real amtool (0.25)', () => {
+  // [interval, whether Alertmanager loads it]: each refused one for its own reason (amtool's message beside it)
+  const cases: Array<[TimeInterval, boolean]> = [
+    [{ weekdays: ['saturday:sunday'] }, false], // start day cannot be before end day
+    [{ weekdays: ['saturday', 'sunday', 'sunday:saturday', 'monday:friday'] }, true],
+    [{ daysOfMonth: ['10:3'] }, false], // end day 3 is always before start day 10
+    [{ daysOfMonth: ['-1:-3'] }, false],
+    [{ daysOfMonth: ['28:-1'] }, false],
+    [{ daysOfMonth: ['-5:20'] }, false], // end day must be negative if start day is negative
+    [{ daysOfMonth: ['0'] }, false], // 0 is not a valid day of the month: out of range
+    [{ daysOfMonth: ['32'] }, false],
+    [{ daysOfMonth: ['-32:-1'] }, false],
+    [{ daysOfMonth: ['-1', '-31', '1:31', '-7:-1', '27:-1', '3:-1'] }, true],
+    [{ months: ['december:january'] }, false], // end month january is before start month december
+    [{ months: ['12:1'] }, false],
+    [{ months: ['december', 'january:december', '1:12'] }, true],
+    [{ years: ['2027:2026'] }, false], // end year 2026 is before start year 2027
+    [{ years: ['2026', '2026:2026', '2026:2099'] }, true],
+    [{ times: [{ start: '10:00', end: '10:00' }] }, false], // start time cannot be equal or greater than end time
+    [{ times: [{ start: '18:00', end: '08:00' }] }, false],
+    [{ times: [{ start: '00:00', end: '24:01' }] }, false], // couldn't parse timestamp 24:01, invalid format
+    [{ times: [{ start: '00:60', end: '01:00' }] }, false],
+    [{ times: [{ start: '9:00', end: '10:00' }] }, false],
+    [{ times: [{ start: '00:00', end: '24:00' }, { start: '23:59', end: '24:00' }] }, true],
+    [{ location: 'europe/berlin' }, false], // unknown time zone europe/berlin
+    [{ location: 'us/eastern' }, false],
+    [{ location: 'utc' }, false],
+    [{ location: 'Europe/Pariss' }, false],
+    [{ location: 'Europe/Berlin' }, true],
+    [{ location: 'US/Eastern' }, true],
+    [{ location: 'Asia/Kolkata' }, true],
+    [{ location: 'America/Port-au-Prince' }, true],
+    [{ location: 'Etc/GMT+5' }, true],
+    [{ location: 'UTC' }, true],
+    [{ location: 'Local' }, true],
+  ];
+  /** The interval in alertmanager.yml's syntax, written by hand: what synth would have written, had it let it through. */
+  const byHand = (t: TimeInterval) => ({
+    ...(t.times ? { times: t.times.map((r) => ({ start_time: r.start, end_time: r.end })) } : {}),
+    ...(t.weekdays ? { weekdays: t.weekdays } : {}),
+    ...(t.daysOfMonth ? { days_of_month: t.daysOfMonth } : {}),
+    ...(t.months ? { months: t.months } : {}),
+    ...(t.years ? { years: t.years } : {}),
+    ...(t.location ? { location: t.location } : {}),
+  });
+
+  test('synth refuses exactly what amtool check-config refuses; one amtool run for every case', () => {
+    const dir = tempDir('knowton-amtool-agree-');
+    const props = (t: TimeInterval): AlertmanagerConfigProps =>
+      ({ configDir: dir, secretsDir: path.join(dir, 'secrets'), timeIntervals: { t: [t] }, muteTimeIntervals: { info: ['t'] } });
+    const valid = alertmanagerConfigFiles(props({ weekdays: ['monday'] }));
+    fs.writeFileSync(path.join(dir, TEMPLATE_FILE), valid[TEMPLATE_FILE]);
+    const ours = cases.map(([t]) => {
+      try {
+        return alertmanagerConfigFiles(props(t))['alertmanager.yml'];
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        return undefined;
+      }
+    });
+    // Accepted: the alertmanager.yml synth generates. Refused: a valid one with the interval put in by hand.
+    const files = cases.map(([t], i) => {
+      const file = path.join(dir, `case-${i}.yml`);
+      const text = ours[i] ?? toYaml({ ...parse(valid['alertmanager.yml']), time_intervals: [{ name: 't', time_intervals: [byHand(t)] }] });
+      // amtool 0.25 predates url_file (the heartbeat's): that webhook gets a url for it.
+      fs.writeFileSync(file, withUrlFilesAsUrls(text));
+      return file;
+    });
+    const output = run('amtool', ['check-config', ...files]).output;
+    const verdicts = files.map((f) => new RegExp(`^Checking '${f}'\\s+SUCCESS`, 'm').test(output));
+    // every file was checked, so a missing verdict is a refusal, not an unread file
+    files.forEach((f) => expect(output).toContain(`Checking '${f}'`));
+    expect(cases.map(([t], i) => [t, verdicts[i], ours[i] !== undefined])).toEqual(cases.map(([t, ok]) => [t, ok, ok]));
+  });
+});
+
+test('Prometheus refuses at start two remote write entries synth now refuses; promtool check config passes them', () => {
+  // the entry as the construct renders it, twice (what synth wrote before the check)
+  const chart = new Chart(new App(), 't');
+  new Prometheus(chart, 'prometheus', { namespace: 'knowton-dev', remoteWrite: [{ url: 'https://mimir.example.org/api/v1/push' }] });
+  const configMap = Testing.synth(chart).find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config');
+  const entry = parse(configMap.data['prometheus.yml']).remote_write[0];
+  const dir = tempDir('knowton-remote-write-twice-');
+  const file = path.join(dir, 'prometheus.yml');
+  fs.writeFileSync(file, stringify({ remote_write: [entry, entry] }));
+  expect(run('promtool', ['check', 'config', file]).code).toBe(0);
+  const r = run('prometheus', [`--config.file=${file}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, '--web.listen-address=127.0.0.1:0']);
+  expect(r.output).toContain('duplicate remote write configs are not allowed, found duplicate for URL: https://mimir.example.org/api/v1/push');
+  expect(r.code).not.toBe(0);
 });
 
 describe('the checkers themselves', () => {

@@ -153,7 +153,7 @@ export interface AlertmanagerConfigProps {
   readonly timings?: Partial<Record<Severity | 'default', Partial<RouteTimings>>>;
   /** Receivers per severity, in notification order, overriding the defaults built from the options above (see RECEIVER for names). @default critical: slack-alerts, slack-critical, pagerduty, email-critical; warning: slack-alerts, slack-warnings; info: slack-alerts, slack-info */
   readonly routing?: Partial<Record<Severity, readonly string[]>>;
-  /** Named time intervals (Alertmanager `time_intervals`), e.g. `{ 'outside-business-hours': [{ weekdays: ['saturday:sunday'] }] }`. @default none */
+  /** Named time intervals (Alertmanager `time_intervals`), e.g. `{ 'outside-business-hours': [{ weekdays: ['saturday', 'sunday'] }] }`. @default none */
   readonly timeIntervals?: Readonly<Record<string, readonly TimeInterval[]>>;
   /**
    * Time intervals during which a severity's notifications are held back, by severity: every receiver of that

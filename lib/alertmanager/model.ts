@@ -54,14 +54,28 @@ export interface Route {
   readonly muteTimeIntervals?: readonly string[];
 }
 
-/** Whether the tz database Node ships knows a zone (Alertmanager loads the same database and refuses an unknown one). */
-function knownTimeZone(zone: string): boolean {
+/**
+ * The zone Node's tz database resolves a name to, or undefined if it knows none (Alertmanager loads the same
+ * database and refuses an unknown zone). Node ignores case (`europe/berlin` is Europe/Berlin); Go does not.
+ */
+function resolveTimeZone(zone: string): string | undefined {
   try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
+    return new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/**
+ * Whether a zone Node knows is spelt with the tz database's capitals: Go's time.LoadLocation opens the file
+ * named after it (/usr/share/zoneinfo/Europe/Berlin), so on Linux `europe/berlin` is an unknown zone. Returns
+ * the right spelling when Node knows it; for a link Node resolves to another name (US/Eastern to
+ * America/New_York) it can only check that every part starts with a capital.
+ */
+function timeZoneCase(zone: string): { ok: boolean; spelling?: string } {
+  const lower = zone.toLowerCase();
+  const spelling = [resolveTimeZone(zone) ?? '', ...Intl.supportedValuesOf('timeZone')].find((z) => z.toLowerCase() === lower);
+  return spelling !== undefined ? { ok: spelling === zone, spelling } : { ok: zone.split('/').every((part) => /^[A-Z]/.test(part)) };
 }
 
 /** `HH:MM` to `HH:MM` in the interval's location; `24:00` is the end of the day. */
@@ -73,7 +87,8 @@ export interface TimeRange {
 /**
  * When a time interval holds: every field given must match (unset: any). Alertmanager's `time_intervals`
  * syntax: weekdays `monday:friday`, days of the month `1:7` or `-1` (the last), months `january:march` or
- * `1:3`, years `2026:2027`.
+ * `1:3`, years `2026:2027`. No range wraps around (Alertmanager refuses `saturday:sunday`, `december:january`,
+ * times `18:00`-`08:00`): list both parts instead, e.g. weekdays `['saturday', 'sunday']`.
  */
 export interface TimeInterval {
   /** @default the whole day */
@@ -198,10 +213,50 @@ function renderTimings(where: string, field: string, t: Partial<RouteTimings>): 
   return out;
 }
 
-const WEEKDAY = '(sunday|monday|tuesday|wednesday|thursday|friday|saturday)';
-const MONTH = '(january|february|march|april|may|june|july|august|september|october|november|december|[1-9]|1[0-2])';
+const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+const WEEKDAY = `(${WEEKDAYS.join('|')})`;
+const MONTH = `(${MONTHS.join('|')}|[1-9]|1[0-2])`;
 const DAY_OF_MONTH = '(-?([1-9]|[12][0-9]|3[01]))';
 const range = (one: string) => new RegExp(`^${one}(:${one})?$`);
+/** The first and last member of a range (`monday:friday`, `-1`) as Alertmanager numbers them. */
+const ends = (value: string, member: (m: string) => number): [number, number] => {
+  const [first, last = first] = value.split(':');
+  return [member(first), member(last)];
+};
+/** Weekdays from sunday = 0, months from january = 1 (or their number), days and years as written. */
+const weekday = (m: string) => WEEKDAYS.indexOf(m);
+const month = (m: string) => (MONTHS.includes(m) ? MONTHS.indexOf(m) + 1 : Number(m));
+
+/**
+ * What Alertmanager refuses in a range it parsed, beside its syntax: a start after its end (no range wraps
+ * around), and for days of the month a negative start with a positive end, or a start after the end when
+ * a negative day d counts as 28 + d (the shortest month, as Alertmanager compares them: it refuses `28:-1`).
+ */
+function rangeProblem(key: 'weekdays' | 'daysOfMonth' | 'months' | 'years', value: string): string | undefined {
+  switch (key) {
+    case 'weekdays': {
+      const [a, b] = ends(value, weekday);
+      return a > b ? 'a range from its earlier to its later day, sunday first (split one that wraps around: friday:monday is friday:saturday and sunday:monday)' : undefined;
+    }
+    case 'months': {
+      const [a, b] = ends(value, month);
+      return a > b ? 'a range from its earlier to its later month (split one that wraps around: november:february is november:december and january:february)' : undefined;
+    }
+    case 'years': {
+      const [a, b] = ends(value, Number);
+      return a > b ? 'a range from its earlier to its later year, e.g. 2026:2027' : undefined;
+    }
+    case 'daysOfMonth': {
+      const [a, b] = ends(value, Number);
+      if (a < 0 && b > 0) return 'a range whose end is negative when its start is (counting from the end of the month), e.g. -7:-1';
+      const day = (d: number) => (d < 0 ? 28 + d : d);
+      return day(a) > day(b)
+        ? 'a range whose start is not after its end, Alertmanager counting a negative day d as 28 + d (so it refuses 28:-1), e.g. 1:7, 20:-1 or -7:-1'
+        : undefined;
+    }
+  }
+}
 const TIME = /^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$/;
 const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3));
 
@@ -214,7 +269,7 @@ function renderTimeInterval(where: string, field: string, t: TimeInterval): Reco
       return { start_time: r.start, end_time: r.end };
     });
   }
-  const lists: Array<[keyof TimeInterval, string, RegExp, string]> = [
+  const lists: Array<['weekdays' | 'daysOfMonth' | 'months' | 'years', string, RegExp, string]> = [
     ['weekdays', 'weekdays', range(WEEKDAY), 'a weekday or range of them, e.g. monday:friday'],
     ['daysOfMonth', 'days_of_month', range(DAY_OF_MONTH), 'a day of the month or range, e.g. 1:7 or -1'],
     ['months', 'months', range(MONTH), 'a month or range, e.g. january:march or 1:3'],
@@ -224,13 +279,22 @@ function renderTimeInterval(where: string, field: string, t: TimeInterval): Reco
     const values = t[key] as readonly string[] | undefined;
     if (values === undefined) continue;
     check(Array.isArray(values) && values.length > 0, where, `${field}.${key}`, values, `a non-empty list, each ${allowed}`);
-    values.forEach((v, i) => check(re.test(v), where, `${field}.${key}[${i}]`, v, allowed));
+    values.forEach((v, i) => {
+      check(re.test(v), where, `${field}.${key}[${i}]`, v, allowed);
+      const problem = rangeProblem(key, v);
+      check(problem === undefined, where, `${field}.${key}[${i}]`, v, problem!);
+    });
     out[yamlKey] = [...values];
   }
   if (t.location !== undefined) {
-    check(t.location === 'Local' || t.location === 'UTC' || (/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)+$/.test(t.location) && knownTimeZone(t.location)),
-      where, `${field}.location`, t.location, 'an IANA time zone like Europe/Berlin, or UTC');
-    out.location = t.location;
+    const loc = t.location;
+    const builtIn = loc === 'Local' || loc === 'UTC';
+    check(builtIn || (/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)+$/.test(loc) && resolveTimeZone(loc) !== undefined),
+      where, `${field}.location`, loc, 'an IANA time zone like Europe/Berlin, or UTC');
+    const spelt = builtIn ? { ok: true } : timeZoneCase(loc);
+    check(spelt.ok, where, `${field}.location`, loc,
+      `the zone spelt with the tz database's capitals${spelt.spelling ? `, ${spelt.spelling}` : ''} (Alertmanager opens the zone's file by its name: case matters)`);
+    out.location = loc;
   }
   return out;
 }

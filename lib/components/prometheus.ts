@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { toYaml } from '../yaml';
 import { Duration } from '../units';
-import { check, checkDnsLabel, checkDuration, checkImage, checkKeys, checkLabels, checkQuantity, checkUrl, keysOf } from '../validate';
+import { check, checkDnsLabel, checkDuration, checkImage, checkKeys, checkLabels, checkNoCredentialsInUrl, checkQuantity, checkUrl, keysOf } from '../validate';
 import {
   componentIdentity,
   configReloaderContainer,
@@ -189,10 +189,21 @@ export class Prometheus extends Construct {
     const replicas = props.replicas ?? 1;
     check(Number.isInteger(replicas) && replicas >= 1 && replicas <= 5, where, 'replicas', replicas, 'an integer from 1 to 5');
     check(props.remoteWrite === undefined || Array.isArray(props.remoteWrite), where, 'remoteWrite', props.remoteWrite, 'a list of receivers');
+    const receivers = new Map<string, number>();
     const remoteWrite = (props.remoteWrite ?? []).map((rw, i) => {
       const field = `remoteWrite[${i}]`;
-      checkUrl(where, `${field}.url`, rw.url, { path: true, example: 'https://mimir.example.org/api/v1/push' });
+      const url = checkUrl(where, `${field}.url`, rw.url, { path: true, example: 'https://mimir.example.org/api/v1/push' });
+      checkNoCredentialsInUrl(where, `${field}.url`, url,
+        "put the credential in a Secret and name it in secretName, with auth 'bearer' (key token) or 'basic' (key password, and username)");
       if (rw.secretName !== undefined) checkDnsLabel(where, `${field}.secretName`, rw.secretName);
+      // The same receiver with the same credential twice: Prometheus refuses two identical remote write configs
+      // at start ("duplicate remote write configs are not allowed", though promtool passes them), and with other
+      // queue settings it would send every sample twice. The same URL with another Secret is another tenant.
+      const receiver = JSON.stringify([url.href, rw.secretName ?? null, rw.username ?? null]);
+      const earlier = receivers.get(receiver);
+      check(earlier === undefined, where, `${field}.url`, rw.url,
+        `a receiver not already written to by remoteWrite[${earlier}] with the same credential (Prometheus refuses duplicate remote write configs; it would send every sample twice)`);
+      receivers.set(receiver, i);
       const auth = rw.auth ?? (rw.secretName ? 'bearer' : undefined);
       check(auth === undefined || rw.secretName !== undefined, where, `${field}.auth`, auth, 'set together with secretName, the Secret that holds the credential');
       check(auth !== 'basic' || (rw.username ?? '').length > 0, where, `${field}.username`, rw.username ?? '', 'a user name for basic auth');
