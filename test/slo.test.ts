@@ -3,7 +3,7 @@ import * as path from 'path';
 import { parse, stringify } from 'yaml';
 import { environmentConfig } from '../lib/config';
 import { http } from '../lib/catalog';
-import { badEvents, BURN_TIERS, checkSlos, generateSloTests, leMatcher, renderSloRuleFile, Slo, SloAlert, SLO_INHIBIT_RULES, SLO_RULE_FILE, slowerThan } from '../lib/slo';
+import { badEvents, BURN_TIERS, checkSlos, generateSloTests, leMatcher, phaseSeries, renderSloRuleFile, Slo, SloAlert, SLO_INHIBIT_RULES, SLO_RULE_FILE, slowerThan } from '../lib/slo';
 import { Duration, percent, seconds } from '../lib/units';
 import { slos } from '../slos';
 import { findObject, loadObjects, prometheusFiles, synthTo, tempDir } from './helpers';
@@ -84,12 +84,23 @@ describe('the SLOs of slos/', () => {
   test('recording rules: error ratio over every alert window and the SLO window, events, objective, budget remaining', () => {
     const rules = (renderSloRuleFile([all[0]]).groups[0] as { rules: Array<Record<string, unknown>> }).rules;
     expect(rules.filter((r) => r.record).map((r) => r.record)).toEqual([
+      // the base rates the windows of a day or more are derived from
+      'slo:sli_events:rate30m',
+      'slo:sli_bad_events:rate30m',
       ...['5m', '30m', '1h', '2h', '6h', '1d', '3d', '30d'].map((w) => `slo:sli_error:ratio_rate${w}`),
       ...['1h', '6h', '1d', '3d'].map((w) => `slo:sli_events:rate${w}`),
       'slo:objective:ratio',
       'slo:error_budget:remaining_ratio',
     ]);
-    expect(rules[0]).toEqual({
+    const expr = (record: string) => rules.find((r) => r.record === record)!.expr;
+    // Up to 6 hours from the raw series; a day and more from the recorded 30-minute rates (one series per SLO).
+    expect(expr('slo:sli_bad_events:rate30m')).toBe('(sum(rate(http_requests_total{service="backend", status=~"5.."}[30m])) or vector(0))');
+    expect(expr('slo:sli_error:ratio_rate6h')).toBe('(sum(rate(http_requests_total{service="backend", status=~"5.."}[6h])) or vector(0)) / sum(rate(http_requests_total{service="backend"}[6h]))');
+    expect(expr('slo:sli_error:ratio_rate30d')).toBe(
+      'sum_over_time(slo:sli_bad_events:rate30m{slo="backend-availability"}[30d]) / sum_over_time(slo:sli_events:rate30m{slo="backend-availability"}[30d])',
+    );
+    expect(expr('slo:sli_events:rate3d')).toBe('avg_over_time(slo:sli_events:rate30m{slo="backend-availability"}[3d])');
+    expect(rules.find((r) => r.record === 'slo:sli_error:ratio_rate5m')).toEqual({
       record: 'slo:sli_error:ratio_rate5m',
       expr: '(sum(rate(http_requests_total{service="backend", status=~"5.."}[5m])) or vector(0)) / sum(rate(http_requests_total{service="backend"}[5m]))',
       labels: { service: 'backend', slo: 'backend-availability' },
@@ -105,7 +116,9 @@ describe('the SLOs of slos/', () => {
 
   test('the latency SLI selects the 1 s bucket as Prometheus 2.x (le="1") and 3 (le="1.0") write it', () => {
     const rules = (renderSloRuleFile([all[2]]).groups[0] as { rules: Array<Record<string, unknown>> }).rules;
-    expect(rules[0].expr).toBe('1 - sum(rate(http_request_duration_seconds_bucket{service="backend", le=~"1(\\\\.0)?"}[5m])) / sum(rate(http_request_duration_seconds_count{service="backend"}[5m]))');
+    const expr = (record: string) => rules.find((r) => r.record === record)!.expr;
+    expect(expr('slo:sli_error:ratio_rate5m')).toBe('1 - sum(rate(http_request_duration_seconds_bucket{service="backend", le=~"1(\\\\.0)?"}[5m])) / sum(rate(http_request_duration_seconds_count{service="backend"}[5m]))');
+    expect(expr('slo:sli_bad_events:rate30m')).toBe('sum(rate(http_request_duration_seconds_count{service="backend"}[30m])) - sum(rate(http_request_duration_seconds_bucket{service="backend", le=~"1(\\\\.0)?"}[30m]))');
     const re = (b: number) => new RegExp(`^(?:${leMatcher(b).source})$`);
     expect(['1', '1.0'].map((v) => re(1).test(v))).toEqual([true, true]);
     expect(['10', '1.5', '0.1'].some((v) => re(1).test(v))).toBe(false);
@@ -177,7 +190,8 @@ describe('the generated promtool tests, with the real promtool', () => {
   test('the SLO rule file passes promtool check rules', async () => {
     const { dir } = writeFiles(all, []);
     const r = await promtool(dir, ['check', 'rules', SLO_RULE_FILE]);
-    expect(r.output).toContain('SUCCESS: 72 rules found');
+    expect(r.output).toContain(`SUCCESS: ${rulesOf(all).length} rules found`);
+    expect(rulesOf(all).length).toBe(80);
     expect(r.status).toBe(0);
   });
 
@@ -187,7 +201,9 @@ describe('the generated promtool tests, with the real promtool', () => {
     expect(rulesFor(all[0], ['BackendAvailabilityBurnRate1h']).map((r) => r.record ?? r.alert)).toEqual([
       'slo:sli_error:ratio_rate5m', 'slo:sli_error:ratio_rate1h', 'slo:sli_events:rate1h', 'BackendAvailabilityBurnRate1h',
     ]);
-    expect(rulesFor(all[0], ['slo:error_budget:remaining_ratio']).map((r) => r.record)).toEqual(['slo:sli_error:ratio_rate30d', 'slo:error_budget:remaining_ratio']);
+    expect(rulesFor(all[0], ['slo:error_budget:remaining_ratio']).map((r) => r.record)).toEqual([
+      'slo:sli_events:rate30m', 'slo:sli_bad_events:rate30m', 'slo:sli_error:ratio_rate30d', 'slo:error_budget:remaining_ratio',
+    ]);
     for (const s of all) {
       for (const r of rulesOf([s])) {
         // What a rule writes carries its SLO's label; what it reads of the recorded series selects it.
@@ -195,6 +211,38 @@ describe('the generated promtool tests, with the real promtool', () => {
         for (const m of r.expr.matchAll(/slo:[a-z_:0-9]+(\{[^}]*\})?/g)) expect([r.record ?? r.alert, m[1]]).toEqual([r.record ?? r.alert, `{slo="${s.id}"}`]);
       }
     }
+  });
+
+  test('the windows of a day or more, derived from the recorded 30-minute rates, weigh each event alike, as the raw series do', async () => {
+    // A day at 2% errors and 10 requests/s, then a day clean at 30/s: over the SLO window a quarter of the
+    // requests were in the bad day, so 0.5% failed; an average of the ratios (not weighing the traffic)
+    // would say 1%. Samples and evaluations every 5 minutes, as the ticket tiers' tests.
+    const slo = all[0];
+    const phases = [{ minutes: 1440, errorRatio: 0.02, eventsPerSecond: 10 }, { minutes: 1440, errorRatio: 0, eventsPerSecond: 30 }];
+    const dir = tempDir('knowton-slo-derived-');
+    const read = ['slo:sli_error:ratio_rate30d', 'slo:sli_events:rate1d'];
+    fs.writeFileSync(path.join(dir, 'derived.rules.yml'), stringify({ groups: [{ ...renderSloRuleFile([]).groups[0], rules: rulesFor(slo, read) }] }, { lineWidth: 0 }));
+    const near = (expr: string, value: number, tolerance: number) => `abs(${expr} - ${value}) < bool ${tolerance}`;
+    const labels = `{service="${slo.service}", slo="${slo.id}"}`;
+    const at = '2875m';
+    fs.writeFileSync(path.join(dir, 'derived.test.yml'), stringify({
+      rule_files: ['derived.rules.yml'],
+      evaluation_interval: '5m',
+      tests: [{
+        interval: '5m',
+        input_series: phaseSeries(slo, phases, 5),
+        promql_expr_test: [
+          { expr: near(`slo:sli_error:ratio_rate30d{slo="${slo.id}"}`, 0.005, 0.0002), eval_time: at, exp_samples: [{ labels, value: 1 }] },
+          // the raw ratio over the same data, for comparison
+          { expr: near(slo.sli.errorRatio(Duration.days(30)), 0.005, 0.0002), eval_time: at, exp_samples: [{ labels: '{}', value: 1 }] },
+          // the last day's traffic: 30 requests/s
+          { expr: near(`slo:sli_events:rate1d{slo="${slo.id}"}`, 30, 0.5), eval_time: at, exp_samples: [{ labels, value: 1 }] },
+        ],
+      }],
+    }, { lineWidth: 0 }));
+    const r = await promtool(dir, ['test', 'rules', 'derived.test.yml']);
+    expect(r.output).not.toContain('FAILED');
+    expect(r.status).toBe(0);
   });
 
   test('every SLO and tier: fires just above its burn rate within the detection time, silent below, no page at burn rate 1, on a spike or on a handful of requests', async () => {

@@ -18,6 +18,8 @@ export const SLO_SERIES = {
   errorRatio: (w: Duration): string => `slo:sli_error:ratio_rate${w.toPromDuration()}`,
   /** Events per second over a window, for the minimum traffic: `slo:sli_events:rate1h`. */
   eventRate: (w: Duration): string => `slo:sli_events:rate${w.toPromDuration()}`,
+  /** Bad events per second over a window: `slo:sli_bad_events:rate30m`, recorded for the base window only. */
+  badEventRate: (w: Duration): string => `slo:sli_bad_events:rate${w.toPromDuration()}`,
   /** The objective as a ratio (0.999), for dashboards. */
   objective: 'slo:objective:ratio',
   /** Error budget left over the SLO window: 1 is untouched, 0 spent, negative overspent. */
@@ -25,6 +27,18 @@ export const SLO_SERIES = {
 } as const;
 
 const LONG_WINDOWS: readonly Duration[] = BURN_TIERS.map((t) => t.long);
+
+/**
+ * Windows longer than this are not computed from the raw series but from the rates recorded over
+ * DERIVED_BASE: a rate over 30 days of raw series reads every sample of every series of the SLI at each
+ * evaluation (172,800 per series at a 15s scrape: a backend with 300 request series crosses Prometheus's
+ * 50 million samples per query, the rule fails and the budget is never known), while the recorded rates
+ * are one series per SLO. The ratio of two sums over the same recorded samples is the share of bad events
+ * over the window, its edges smoothed by DERIVED_BASE.
+ */
+const RAW_WINDOW_MAX = Duration.hours(6);
+const DERIVED_BASE = Duration.minutes(30);
+const derived = (w: Duration): boolean => w.compare(RAW_WINDOW_MAX) > 0;
 
 function selector(name: string, slo: Slo): string {
   return `${name}{slo="${slo.id}"}`;
@@ -66,9 +80,18 @@ export function sloRules(slo: Slo, options: RenderOptions = {}): object[] {
   // A copy per rule: a shared object would be written as a YAML anchor and aliases.
   const labels = (): Record<string, string> => ({ ...slo.labels });
   const windows = [...ALERT_WINDOWS, slo.window];
+  const base = (name: string): string => selector(name, slo);
+  const overWindow = (fn: string, name: string, w: Duration): string => `${fn}(${base(name)}[${w.toPromDuration()}])`;
+  const errorRatio = (w: Duration): string => (derived(w)
+    ? `${overWindow('sum_over_time', SLO_SERIES.badEventRate(DERIVED_BASE), w)} / ${overWindow('sum_over_time', SLO_SERIES.eventRate(DERIVED_BASE), w)}`
+    : slo.sli.errorRatio(w));
+  const eventRate = (w: Duration): string => (derived(w) ? overWindow('avg_over_time', SLO_SERIES.eventRate(DERIVED_BASE), w) : slo.sli.eventRate(w));
   return [
-    ...windows.map((w) => ({ record: SLO_SERIES.errorRatio(w), expr: slo.sli.errorRatio(w), labels: labels() })),
-    ...LONG_WINDOWS.map((w) => ({ record: SLO_SERIES.eventRate(w), expr: slo.sli.eventRate(w), labels: labels() })),
+    // The base rates first: the rules of a group are evaluated in order, the derived ones read them.
+    { record: SLO_SERIES.eventRate(DERIVED_BASE), expr: slo.sli.eventRate(DERIVED_BASE), labels: labels() },
+    { record: SLO_SERIES.badEventRate(DERIVED_BASE), expr: slo.sli.badEventRate(DERIVED_BASE), labels: labels() },
+    ...windows.map((w) => ({ record: SLO_SERIES.errorRatio(w), expr: errorRatio(w), labels: labels() })),
+    ...LONG_WINDOWS.map((w) => ({ record: SLO_SERIES.eventRate(w), expr: eventRate(w), labels: labels() })),
     { record: SLO_SERIES.objective, expr: `vector(${num(slo.target)})`, labels: labels() },
     { record: SLO_SERIES.budgetRemaining, expr: `1 - ${selector(SLO_SERIES.errorRatio(slo.window), slo)} / ${num(slo.budget)}`, labels: labels() },
     ...slo.alerts.map((a) => ({ alert: a.name, expr: alertExpr(slo, a), labels: { ...sloAlertLabels(slo, a), ...options.alertLabels }, annotations: sloAlertAnnotations(slo, a, options) })),
@@ -96,7 +119,8 @@ export function sloCatalog(slos: readonly Slo[], base: Catalog = CATALOG): Catal
   const gauge = (name: string, help: string) => new Metric(RECORDING_RULES, { name, kind: 'gauge', unit: Units.RATIO, labels: ['service', 'slo'], help });
   return base.with([
     ...windows.map((w) => gauge(SLO_SERIES.errorRatio(w), `SLI error ratio over ${w.toHuman()}`)),
-    ...LONG_WINDOWS.map((w) => new Metric(RECORDING_RULES, { name: SLO_SERIES.eventRate(w), kind: 'gauge', unit: Units.PER_SECOND, labels: ['service', 'slo'], help: `SLI events per second over ${w.toHuman()}` })),
+    ...[DERIVED_BASE, ...LONG_WINDOWS].map((w) => new Metric(RECORDING_RULES, { name: SLO_SERIES.eventRate(w), kind: 'gauge', unit: Units.PER_SECOND, labels: ['service', 'slo'], help: `SLI events per second over ${w.toHuman()}` })),
+    new Metric(RECORDING_RULES, { name: SLO_SERIES.badEventRate(DERIVED_BASE), kind: 'gauge', unit: Units.PER_SECOND, labels: ['service', 'slo'], help: `SLI bad events per second over ${DERIVED_BASE.toHuman()}` }),
     gauge(SLO_SERIES.objective, 'SLO objective'),
     gauge(SLO_SERIES.budgetRemaining, 'error budget remaining'),
   ]);

@@ -15,6 +15,8 @@ export interface Sli {
   errorRatio(window: Duration): string;
   /** Events per second over `window`. */
   eventRate(window: Duration): string;
+  /** Bad events per second over `window` (0 when none failed, not no data). */
+  badEventRate(window: Duration): string;
   /** Series of a generated test: `eventsPerSecond` events of which the share `errorRatio` bad. */
   fixture(errorRatio: number, eventsPerSecond: number): FixtureSeries[];
   /** A problem with the SLI as declared (a latency threshold that is no bucket boundary), if any. */
@@ -64,6 +66,7 @@ export function badEvents<L extends string>(
     description: `requests ${selector(metric.name, part)} among all ${selector(metric.name, whole)}`,
     errorRatio: (w) => `(${sumRate(metric.name, part, w)} or vector(0)) / ${sumRate(metric.name, whole, w)}`,
     eventRate: (w) => sumRate(metric.name, whole, w),
+    badEventRate: (w) => `(${sumRate(metric.name, part, w)} or vector(0))`,
     fixture: (e, total) => {
       const [label, m] = badM[0];
       return [
@@ -86,6 +89,7 @@ export function failedOf<L extends string>(
     description: `${selector(failed.name, f)} among ${selector(total.name, t)}`,
     errorRatio: (w) => `(${sumRate(failed.name, f, w)} or vector(0)) / ${sumRate(total.name, t, w)}`,
     eventRate: (w) => sumRate(total.name, t, w),
+    badEventRate: (w) => `(${sumRate(failed.name, f, w)} or vector(0))`,
     fixture: (e, rate) => [
       { labels: exampleLabels(failed, f), kind: 'counter', level: e * rate },
       { labels: exampleLabels(total, t), kind: 'counter', level: rate },
@@ -119,6 +123,7 @@ export function slowerThan<L extends string>(
     description: `requests of ${selector(histogram.name, whole)} slower than ${threshold}`,
     errorRatio: (w) => `1 - ${sumRate(bucket, le, w)} / ${sumRate(count, whole, w)}`,
     eventRate: (w) => sumRate(count, whole, w),
+    badEventRate: (w) => `${sumRate(count, whole, w)} - ${sumRate(bucket, le, w)}`,
     fixture: (e, total) => {
       const base = exampleLabels(histogram, whole, bucket);
       return [
