@@ -94,6 +94,34 @@ export function checkKeys(where: string, value: unknown, keys: readonly string[]
   }
 }
 
+/**
+ * Checks a boolean setting. Synth transpiles without type checking, and JavaScript reads `"false"` and
+ * `"no"` as true and `0` as false: a setting written as a string would turn its feature on. Unset passes
+ * (the default applies).
+ */
+export function checkBoolean(where: string, field: string, value: unknown): void {
+  check(value === undefined || typeof value === 'boolean', where, field, value, 'true or false (a boolean, not a string or number)');
+}
+
+/**
+ * Checks a list of strings: `'knowton-dev'` is not `['knowton-dev']` (it would be read letter by letter),
+ * and `[1]` or `[['a']]` are not strings. `what` names the entries. Unset passes (the default applies).
+ */
+export function checkStringList(where: string, field: string, value: unknown, what: string): void {
+  if (value === undefined) return;
+  check(Array.isArray(value), where, field, value,
+    `a list of ${what}${typeof value === 'string' ? ` (a list even for one: [${JSON.stringify(value)}])` : ''}`);
+  (value as unknown[]).forEach((v, i) => check(typeof v === 'string', where, `${field}[${i}]`, v, `a string: one of the ${what}`));
+}
+
+/**
+ * Checks a string setting, and that it matches `pattern` when given: a RegExp's `test` would turn
+ * `['#alerts']` or `5` into text and pass them, and the YAML would carry a list or a number.
+ */
+export function checkString(where: string, field: string, value: unknown, allowed: string, pattern?: RegExp): void {
+  check(typeof value === 'string' && (pattern === undefined || pattern.test(value)), where, field, value, allowed);
+}
+
 /** Largest duration Prometheus and Alertmanager parse: Go's time.Duration is int64 nanoseconds (about 292 years). */
 export const MAX_DURATION_MS = Math.floor((2 ** 63 - 1) / 1e6);
 
@@ -105,6 +133,9 @@ export function checkDuration(where: string, field: string, value: unknown, min?
   if (min) check(d.compare(min) >= 0, where, field, String(d), minText ?? `a Duration of at least ${min}`);
   return d;
 }
+
+/** Kubernetes label keys: an optional DNS prefix and /, then at most 63 letters, digits, -, _ or . (starting and ending with a letter or digit). */
+export const KUBERNETES_LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 /** Prometheus label names. */
 export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;

@@ -5,7 +5,7 @@
  */
 import { SLO_INHIBIT_RULES } from '../slo/render';
 import { Duration } from '../units';
-import { check, checkDuration, keysOf } from '../validate';
+import { check, checkBoolean, checkDuration, checkString, checkStringList, keysOf } from '../validate';
 import { INHIBITIONS } from '../../rules/inhibitions';
 import { AlertmanagerModel, checkEmail, checkHttpUrl, eq, InhibitRule, matchesRegex, Receiver, Route, RouteTimings, TimeInterval } from './model';
 
@@ -194,6 +194,14 @@ function resolve(props: AlertmanagerConfigProps, where: string) {
     (Array.isArray(list) ? list : []).forEach((t, i) => checkKeys(where, `timeIntervals.${name}[${i}]`, t, TIME_INTERVAL_KEYS));
   }
   const channels: SlackChannels = { ...DEFAULT_SLACK_CHANNELS, ...props.slackChannels };
+  // Types first (synth transpiles without type checking): `"false"` would page.
+  for (const role of SLACK_CHANNEL_KEYS) checkString(where, `slackChannels.${role}`, channels[role], 'a Slack channel such as #knowton-alerts (a string)');
+  checkBoolean(where, 'pagerduty', props.pagerduty);
+  for (const sev of SEVERITIES) {
+    checkStringList(where, `routing.${sev}`, props.routing?.[sev], 'receiver names');
+    checkStringList(where, `muteTimeIntervals.${sev}`, props.muteTimeIntervals?.[sev], 'time interval names');
+  }
+  checkStringList(where, 'groupBy', props.groupBy, 'label names');
   const slackMode = props.slackMode ?? 'webhook-per-channel';
   check(SLACK_MODES.includes(slackMode), where, 'slackMode', slackMode, `one of ${SLACK_MODES.join(', ')}`);
   if (props.slackApiUrl !== undefined) {
@@ -221,6 +229,10 @@ function resolve(props: AlertmanagerConfigProps, where: string) {
     // Checked even when the list is empty, so a typo in `from` is not silently kept for later.
     props.email.to.forEach((a, i) => checkEmail(where, `email.to[${i}]`, a));
     checkEmail(where, 'email.from', props.email.from);
+    checkBoolean(where, 'email.requireTls', props.email.requireTls);
+    if (props.email.authUsername !== undefined) {
+      checkString(where, 'email.authUsername', props.email.authUsername, 'a non-empty SMTP user name (unset for no SMTP authentication)', /\S/);
+    }
   }
   if (props.heartbeatUrl !== undefined) checkHttpUrl(where, 'heartbeatUrl', props.heartbeatUrl);
   if (props.pagerdutyUrl !== undefined) checkHttpUrl(where, 'pagerdutyUrl', props.pagerdutyUrl);
