@@ -325,6 +325,17 @@ const BAD: Array<[string, Row, RegExp]> = [
   ['a NodeLocal DNS address that is a list', cfg(() => ({ network: { nodeLocalDns: ['169.254.20.10'] } })),
     /^StackConfig: invalid network\.nodeLocalDns \["169\.254\.20\.10"\]: an IPv4 address/],
 
+  // Routing that notifies twice or never.
+  ['the critical channel the same as the all-alerts channel (every critical alert posted twice)', cfg(() => ({ alertmanager: { slackChannels: { critical: '#knowton-alerts' } } })),
+    /^alertmanager\/alertmanager: invalid routing\.critical "#knowton-alerts": each Slack channel once per severity: slack-alerts and slack-critical both post to #knowton-alerts, so every critical alert would reach it twice/],
+  ['critical alerts routed to the dead man\'s switch', cfg(() => ({ alertmanager: { routing: { critical: ['slack-critical', 'heartbeat'] } } })),
+    /^alertmanager\/alertmanager: invalid routing\.critical \["slack-critical","heartbeat"\]: receivers that notify people, not heartbeat/],
+  ['PagerDuty on but routed from no severity (nobody paged)', cfg(() => ({ alertmanager: { routing: { critical: ['slack-alerts', 'slack-critical'] } } })),
+    /^alertmanager\/alertmanager: invalid pagerduty true: a receiver some severity routes to: .*add it to routing\.critical, or set pagerduty: false$/],
+  ['email set but routed from no severity (no email sent)', cfg(() => ({ alertmanager: {
+    email: { to: ['a@knowton.io'], from: 'b@knowton.io', smarthost: 'smtp.knowton.io:587' }, routing: { critical: ['slack-alerts', 'slack-critical', 'pagerduty'] } } })),
+    /^alertmanager\/alertmanager: invalid email\.to \["a@knowton\.io"\]: a receiver some severity routes to: .*add it to routing\.critical, or remove email$/],
+
   // thresholds that make an alert always or never fire
   ['a negative count threshold with above (always fires)', cfg(() => ({ alerts: { HighDatabaseConnections: { threshold: count(-1) } } })),
     /^StackConfig: invalid alerts\.HighDatabaseConnections\.threshold "-1": a threshold the alert can cross: '> -1' always fires: a count is never negative$/],

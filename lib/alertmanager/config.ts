@@ -28,6 +28,14 @@ export const RECEIVER = {
   discard: 'null',
 } as const;
 
+/** The channel role of each Slack receiver. */
+const SLACK_ROLE: Readonly<Record<string, keyof SlackChannels>> = {
+  [RECEIVER.all]: 'all',
+  [RECEIVER.critical]: 'critical',
+  [RECEIVER.warning]: 'warning',
+  [RECEIVER.info]: 'info',
+};
+
 /** Keys of the receivers Secret; each becomes a file under the secrets directory. */
 export const SECRET_KEYS = {
   /** The one webhook of `slackMode: 'single-webhook'` (legacy webhooks that honour `channel`). */
@@ -194,7 +202,7 @@ function resolve(props: AlertmanagerConfigProps, where: string) {
     (Array.isArray(list) ? list : []).forEach((t, i) => checkKeys(where, `timeIntervals.${name}[${i}]`, t, TIME_INTERVAL_KEYS));
   }
   const channels: SlackChannels = { ...DEFAULT_SLACK_CHANNELS, ...props.slackChannels };
-  // Types first (synth transpiles without type checking): `"false"` would page.
+  // Types first (synth transpiles without type checking): the channels are compared below, and `"false"` would page.
   for (const role of SLACK_CHANNEL_KEYS) checkString(where, `slackChannels.${role}`, channels[role], 'a Slack channel such as #knowton-alerts (a string)');
   checkBoolean(where, 'pagerduty', props.pagerduty);
   for (const sev of SEVERITIES) {
@@ -269,7 +277,30 @@ function resolve(props: AlertmanagerConfigProps, where: string) {
       routing[sev],
       'each receiver once (a repeated one notifies twice)',
     );
+    check(!routing[sev].includes(RECEIVER.heartbeat), where, `routing.${sev}`, routing[sev],
+      `receivers that notify people, not ${RECEIVER.heartbeat}: the dead man's switch takes only the Watchdog's pings and shows nobody an alert`);
+    // Two Slack receivers on one channel post every alert of the severity to it twice.
+    const seen = new Map<string, string>();
+    for (const receiver of routing[sev]) {
+      const role = SLACK_ROLE[receiver];
+      if (role === undefined) continue;
+      const other = seen.get(channels[role]);
+      check(other === undefined, where, `routing.${sev}`, channels[role],
+        `each Slack channel once per severity: ${other} and ${receiver} both post to ${channels[role]}, so every ${sev} alert would reach it twice; ` +
+        `give them different slackChannels or drop one from routing.${sev}`);
+      seen.set(channels[role], receiver);
+    }
   }
+  // A receiver that is on but routed from no severity never notifies: the page or email that was set up never goes out.
+  // (A name no receiver has is left to the route check, which lists the declared ones.)
+  const routed = new Set(SEVERITIES.flatMap((sev) => routing[sev]));
+  const declared = new Set<string>([...Object.keys(SLACK_ROLE), RECEIVER.heartbeat, ...(pagerduty ? [RECEIVER.pagerduty] : []), ...(email ? [RECEIVER.email] : [])]);
+  const allDeclared = [...routed].every((r) => declared.has(r));
+  check(!allDeclared || !pagerduty || routed.has(RECEIVER.pagerduty), where, 'pagerduty', pagerduty,
+    `a receiver some severity routes to: PagerDuty is on (the default) but no routing list names ${RECEIVER.pagerduty}, so nobody would be paged; ` +
+    `add it to routing.critical, or set pagerduty: false`);
+  check(!allDeclared || !email || routed.has(RECEIVER.email), where, 'email.to', email?.to,
+    `a receiver some severity routes to: email is set but no routing list names ${RECEIVER.email}, so no email would be sent; add it to routing.critical, or remove email`);
   return {
     channels,
     slackMode,
