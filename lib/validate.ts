@@ -247,6 +247,30 @@ export function checkUrl(where: string, field: string, value: unknown, opts: { h
   return url!;
 }
 
+/** Checks an absolute path in a container: starts with /, no empty, `.` or `..` segments (Kubernetes refuses `..`), not / itself. */
+export function checkAbsolutePath(where: string, field: string, value: unknown): void {
+  const segments = typeof value === 'string' ? value.replace(/\/$/, '').split('/').slice(1) : [];
+  check(typeof value === 'string' && value.startsWith('/') && segments.length > 0 && segments.every((s) => s !== '' && s !== '.' && s !== '..'),
+    where, field, value, 'an absolute path such as /etc/alertmanager/config (no empty, . or .. segments, not / itself)');
+}
+
+/**
+ * Checks the mount paths of one container, as `[field, path]` pairs (a fixed path's field names it): each
+ * an absolute path, and none the same as or inside another. Kubernetes refuses one path mounted twice in a
+ * container; a mount inside another hides the files there, or cannot be created in a read-only volume.
+ */
+export function checkMountPaths(where: string, mounts: ReadonlyArray<readonly [string, string]>): void {
+  mounts.forEach(([field, p]) => checkAbsolutePath(where, field, p));
+  const norm = (p: string) => `${p.replace(/\/$/, '')}/`;
+  mounts.forEach(([field, p], i) => {
+    for (const [otherField, other] of mounts.slice(0, i)) {
+      check(!norm(p).startsWith(norm(other)) && !norm(other).startsWith(norm(p)), where, field, p,
+        `a path apart from ${otherField} (${other}), neither the same nor one inside the other: they are mounted in one container, where ` +
+        'Kubernetes refuses a path mounted twice and a mount inside another hides its files');
+    }
+  });
+}
+
 /** Namespaces the cluster owns: labelling one `restricted` and default-denying it would break the cluster (DNS). */
 export const RESERVED_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 

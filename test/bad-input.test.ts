@@ -336,6 +336,20 @@ const BAD: Array<[string, Row, RegExp]> = [
     email: { to: ['a@knowton.io'], from: 'b@knowton.io', smarthost: 'smtp.knowton.io:587' }, routing: { critical: ['slack-alerts', 'slack-critical', 'pagerduty'] } } })),
     /^alertmanager\/alertmanager: invalid email\.to \["a@knowton\.io"\]: a receiver some severity routes to: .*add it to routing\.critical, or remove email$/],
 
+  // Alertmanager's mount paths.
+  ['a secrets path that is a number', cfg(() => ({ alertmanager: { secretsDir: 5 } })),
+    /^alertmanager\/alertmanager: invalid secretsDir 5: an absolute path such as \/etc\/alertmanager\/config/],
+  ['a config path with ..', cfg(() => ({ alertmanager: { configDir: '/etc/../alertmanager-config' } })),
+    /^alertmanager\/alertmanager: invalid configDir "\/etc\/\.\.\/alertmanager-config": an absolute path .*no empty, \. or \.\. segments/],
+  ['the config path at /', cfg(() => ({ alertmanager: { configDir: '/' } })),
+    /^alertmanager\/alertmanager: invalid configDir "\/": an absolute path .*not \/ itself\)$/],
+  ['the secrets and config paths the same', cfg(() => ({ alertmanager: { configDir: '/etc/alertmanager/secrets' } })),
+    /^alertmanager\/alertmanager: invalid secretsDir "\/etc\/alertmanager\/secrets": a path apart from configDir \(\/etc\/alertmanager\/secrets\), neither the same nor one inside the other/],
+  ['the secrets path inside the config path', cfg(() => ({ alertmanager: { secretsDir: '/etc/alertmanager/config/secrets/' } })),
+    /^alertmanager\/alertmanager: invalid secretsDir "\/etc\/alertmanager\/config\/secrets\/": a path apart from configDir \(\/etc\/alertmanager\/config\)/],
+  ['the secrets path inside Alertmanager\'s data volume', cfg(() => ({ alertmanager: { secretsDir: '/alertmanager/secrets' } })),
+    /^alertmanager\/alertmanager: invalid secretsDir "\/alertmanager\/secrets": a path apart from the data volume's path \(\/alertmanager\)/],
+
   // thresholds that make an alert always or never fire
   ['a negative count threshold with above (always fires)', cfg(() => ({ alerts: { HighDatabaseConnections: { threshold: count(-1) } } })),
     /^StackConfig: invalid alerts\.HighDatabaseConnections\.threshold "-1": a threshold the alert can cross: '> -1' always fires: a count is never negative$/],

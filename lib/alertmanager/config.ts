@@ -5,7 +5,7 @@
  */
 import { SLO_INHIBIT_RULES } from '../slo/render';
 import { Duration } from '../units';
-import { check, checkBoolean, checkDuration, checkString, checkStringList, keysOf } from '../validate';
+import { check, checkAbsolutePath, checkBoolean, checkDuration, checkString, checkStringList, keysOf } from '../validate';
 import { INHIBITIONS } from '../../rules/inhibitions';
 import { AlertmanagerModel, checkEmail, checkHttpUrl, eq, InhibitRule, matchesRegex, Receiver, Route, RouteTimings, TimeInterval } from './model';
 
@@ -255,8 +255,8 @@ function resolve(props: AlertmanagerConfigProps, where: string) {
   );
   const secretsDir = props.secretsDir ?? DEFAULT_SECRETS_DIR;
   const configDir = props.configDir ?? DEFAULT_CONFIG_DIR;
-  check(secretsDir.startsWith('/'), where, 'secretsDir', secretsDir, 'an absolute path');
-  check(configDir.startsWith('/'), where, 'configDir', configDir, 'an absolute path');
+  checkAbsolutePath(where, 'secretsDir', secretsDir);
+  checkAbsolutePath(where, 'configDir', configDir);
   const pagerduty = props.pagerduty ?? true;
   const routing: Record<Severity, readonly string[]> = {
     critical: props.routing?.critical ?? [
