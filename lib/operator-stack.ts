@@ -44,7 +44,7 @@ export class OperatorStack {
     checkStackConfig(config);
     check(config.mode === 'operator', 'StackConfig', 'mode', config.mode, "'operator' (the standalone stack is MonitoringStack)");
     const environment = config.environment ?? 'dev';
-    check(/^[a-z][a-z0-9-]*$/.test(environment), 'StackConfig', 'environment', environment, 'a lowercase name such as dev, staging or prod');
+    check(typeof environment === 'string' && /^[a-z][a-z0-9-]*$/.test(environment), 'StackConfig', 'environment', environment, 'a lowercase name such as dev, staging or prod');
     const target = resolveOperatorSettings(config.operator);
     this.target = target;
     const labels = pruneLabels(environment);

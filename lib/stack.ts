@@ -121,7 +121,7 @@ export class MonitoringStack {
     checkStackConfig(config);
     check((config.mode ?? 'standalone') === 'standalone', 'StackConfig', 'mode', config.mode, "'standalone' here; an 'operator' profile is built by OperatorStack");
     const environment = config.environment ?? 'dev';
-    check(/^[a-z][a-z0-9-]*$/.test(environment), 'StackConfig', 'environment', environment,
+    check(typeof environment === 'string' && /^[a-z][a-z0-9-]*$/.test(environment), 'StackConfig', 'environment', environment,
       'a lowercase name such as dev, staging or prod');
     // Every object's metadata (not pod templates or selectors, which are immutable in places) carries
     // these, so `kubectl apply --prune -l` can select exactly this environment's objects (README, Apply).
@@ -238,7 +238,7 @@ export class MonitoringStack {
     };
     const dns = { namespace: net.dnsNamespace ?? 'kube-system', podLabels: net.dnsPodLabels ?? { 'k8s-app': 'kube-dns' } };
     if (net.nodeLocalDns !== undefined) {
-      check(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(net.nodeLocalDns), 'StackConfig', 'network.nodeLocalDns',
+      check(typeof net.nodeLocalDns === 'string' && /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(net.nodeLocalDns), 'StackConfig', 'network.nodeLocalDns',
         net.nodeLocalDns, 'an IPv4 address such as 169.254.20.10 (the link-local address NodeLocal DNSCache listens on)');
     }
     const dnsPorts = [{ port: 53, protocol: 'UDP' as const }, { port: 53 }];

@@ -94,6 +94,34 @@ export function checkKeys(where: string, value: unknown, keys: readonly string[]
   }
 }
 
+/**
+ * Checks a boolean setting. Synth transpiles without type checking, and JavaScript reads `"false"` and
+ * `"no"` as true and `0` as false: a setting written as a string would turn its feature on. Unset passes
+ * (the default applies).
+ */
+export function checkBoolean(where: string, field: string, value: unknown): void {
+  check(value === undefined || typeof value === 'boolean', where, field, value, 'true or false (a boolean, not a string or number)');
+}
+
+/**
+ * Checks a list of strings: `'knowton-dev'` is not `['knowton-dev']` (it would be read letter by letter),
+ * and `[1]` or `[['a']]` are not strings. `what` names the entries. Unset passes (the default applies).
+ */
+export function checkStringList(where: string, field: string, value: unknown, what: string): void {
+  if (value === undefined) return;
+  check(Array.isArray(value), where, field, value,
+    `a list of ${what}${typeof value === 'string' ? ` (a list even for one: [${JSON.stringify(value)}])` : ''}`);
+  (value as unknown[]).forEach((v, i) => check(typeof v === 'string', where, `${field}[${i}]`, v, `a string: one of the ${what}`));
+}
+
+/**
+ * Checks a string setting, and that it matches `pattern` when given: a RegExp's `test` would turn
+ * `['#alerts']` or `5` into text and pass them, and the YAML would carry a list or a number.
+ */
+export function checkString(where: string, field: string, value: unknown, allowed: string, pattern?: RegExp): void {
+  check(typeof value === 'string' && (pattern === undefined || pattern.test(value)), where, field, value, allowed);
+}
+
 /** Largest duration Prometheus and Alertmanager parse: Go's time.Duration is int64 nanoseconds (about 292 years). */
 export const MAX_DURATION_MS = Math.floor((2 ** 63 - 1) / 1e6);
 
@@ -105,6 +133,9 @@ export function checkDuration(where: string, field: string, value: unknown, min?
   if (min) check(d.compare(min) >= 0, where, field, String(d), minText ?? `a Duration of at least ${min}`);
   return d;
 }
+
+/** Kubernetes label keys: an optional DNS prefix and /, then at most 63 letters, digits, -, _ or . (starting and ending with a letter or digit). */
+export const KUBERNETES_LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
 /** Prometheus label names. */
 export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -234,6 +265,30 @@ export function checkNoCredentialsInUrl(where: string, field: string, url: URL, 
   params.forEach((k) => shown.searchParams.set(k, '***'));
   throw new ConfigError(where, field, shown.href,
     `a URL without credentials (it has ${what}): the URL is written into a ConfigMap, so into dist/ and git; ${instead}`);
+}
+
+/** Checks an absolute path in a container: starts with /, no empty, `.` or `..` segments (Kubernetes refuses `..`), not / itself. */
+export function checkAbsolutePath(where: string, field: string, value: unknown): void {
+  const segments = typeof value === 'string' ? value.replace(/\/$/, '').split('/').slice(1) : [];
+  check(typeof value === 'string' && value.startsWith('/') && segments.length > 0 && segments.every((s) => s !== '' && s !== '.' && s !== '..'),
+    where, field, value, 'an absolute path such as /etc/alertmanager/config (no empty, . or .. segments, not / itself)');
+}
+
+/**
+ * Checks the mount paths of one container, as `[field, path]` pairs (a fixed path's field names it): each
+ * an absolute path, and none the same as or inside another. Kubernetes refuses one path mounted twice in a
+ * container; a mount inside another hides the files there, or cannot be created in a read-only volume.
+ */
+export function checkMountPaths(where: string, mounts: ReadonlyArray<readonly [string, string]>): void {
+  mounts.forEach(([field, p]) => checkAbsolutePath(where, field, p));
+  const norm = (p: string) => `${p.replace(/\/$/, '')}/`;
+  mounts.forEach(([field, p], i) => {
+    for (const [otherField, other] of mounts.slice(0, i)) {
+      check(!norm(p).startsWith(norm(other)) && !norm(other).startsWith(norm(p)), where, field, p,
+        `a path apart from ${otherField} (${other}), neither the same nor one inside the other: they are mounted in one container, where ` +
+        'Kubernetes refuses a path mounted twice and a mount inside another hides its files');
+    }
+  });
 }
 
 /** Namespaces the cluster owns: labelling one `restricted` and default-denying it would break the cluster (DNS). */

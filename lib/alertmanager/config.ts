@@ -5,7 +5,7 @@
  */
 import { SLO_INHIBIT_RULES } from '../slo/render';
 import { Duration } from '../units';
-import { check, checkDuration, keysOf } from '../validate';
+import { check, checkAbsolutePath, checkBoolean, checkDuration, checkString, checkStringList, keysOf } from '../validate';
 import { INHIBITIONS } from '../../rules/inhibitions';
 import { AlertmanagerModel, checkEmail, checkHttpUrl, eq, InhibitRule, matchesRegex, Receiver, Route, RouteTimings, TimeInterval } from './model';
 
@@ -27,6 +27,14 @@ export const RECEIVER = {
   /** Drops what it receives. */
   discard: 'null',
 } as const;
+
+/** The channel role of each Slack receiver. */
+const SLACK_ROLE: Readonly<Record<string, keyof SlackChannels>> = {
+  [RECEIVER.all]: 'all',
+  [RECEIVER.critical]: 'critical',
+  [RECEIVER.warning]: 'warning',
+  [RECEIVER.info]: 'info',
+};
 
 /** Keys of the receivers Secret; each becomes a file under the secrets directory. */
 export const SECRET_KEYS = {
@@ -194,6 +202,14 @@ function resolve(props: AlertmanagerConfigProps, where: string) {
     (Array.isArray(list) ? list : []).forEach((t, i) => checkKeys(where, `timeIntervals.${name}[${i}]`, t, TIME_INTERVAL_KEYS));
   }
   const channels: SlackChannels = { ...DEFAULT_SLACK_CHANNELS, ...props.slackChannels };
+  // Types first (synth transpiles without type checking): the channels are compared below, and `"false"` would page.
+  for (const role of SLACK_CHANNEL_KEYS) checkString(where, `slackChannels.${role}`, channels[role], 'a Slack channel such as #knowton-alerts (a string)');
+  checkBoolean(where, 'pagerduty', props.pagerduty);
+  for (const sev of SEVERITIES) {
+    checkStringList(where, `routing.${sev}`, props.routing?.[sev], 'receiver names');
+    checkStringList(where, `muteTimeIntervals.${sev}`, props.muteTimeIntervals?.[sev], 'time interval names');
+  }
+  checkStringList(where, 'groupBy', props.groupBy, 'label names');
   const slackMode = props.slackMode ?? 'webhook-per-channel';
   check(SLACK_MODES.includes(slackMode), where, 'slackMode', slackMode, `one of ${SLACK_MODES.join(', ')}`);
   if (props.slackApiUrl !== undefined) {
@@ -221,6 +237,10 @@ function resolve(props: AlertmanagerConfigProps, where: string) {
     // Checked even when the list is empty, so a typo in `from` is not silently kept for later.
     props.email.to.forEach((a, i) => checkEmail(where, `email.to[${i}]`, a));
     checkEmail(where, 'email.from', props.email.from);
+    checkBoolean(where, 'email.requireTls', props.email.requireTls);
+    if (props.email.authUsername !== undefined) {
+      checkString(where, 'email.authUsername', props.email.authUsername, 'a non-empty SMTP user name (unset for no SMTP authentication)', /\S/);
+    }
   }
   if (props.heartbeatUrl !== undefined) checkHttpUrl(where, 'heartbeatUrl', props.heartbeatUrl);
   if (props.pagerdutyUrl !== undefined) checkHttpUrl(where, 'pagerdutyUrl', props.pagerdutyUrl);
@@ -235,8 +255,8 @@ function resolve(props: AlertmanagerConfigProps, where: string) {
   );
   const secretsDir = props.secretsDir ?? DEFAULT_SECRETS_DIR;
   const configDir = props.configDir ?? DEFAULT_CONFIG_DIR;
-  check(secretsDir.startsWith('/'), where, 'secretsDir', secretsDir, 'an absolute path');
-  check(configDir.startsWith('/'), where, 'configDir', configDir, 'an absolute path');
+  checkAbsolutePath(where, 'secretsDir', secretsDir);
+  checkAbsolutePath(where, 'configDir', configDir);
   const pagerduty = props.pagerduty ?? true;
   const routing: Record<Severity, readonly string[]> = {
     critical: props.routing?.critical ?? [
@@ -257,7 +277,30 @@ function resolve(props: AlertmanagerConfigProps, where: string) {
       routing[sev],
       'each receiver once (a repeated one notifies twice)',
     );
+    check(!routing[sev].includes(RECEIVER.heartbeat), where, `routing.${sev}`, routing[sev],
+      `receivers that notify people, not ${RECEIVER.heartbeat}: the dead man's switch takes only the Watchdog's pings and shows nobody an alert`);
+    // Two Slack receivers on one channel post every alert of the severity to it twice.
+    const seen = new Map<string, string>();
+    for (const receiver of routing[sev]) {
+      const role = SLACK_ROLE[receiver];
+      if (role === undefined) continue;
+      const other = seen.get(channels[role]);
+      check(other === undefined, where, `routing.${sev}`, channels[role],
+        `each Slack channel once per severity: ${other} and ${receiver} both post to ${channels[role]}, so every ${sev} alert would reach it twice; ` +
+        `give them different slackChannels or drop one from routing.${sev}`);
+      seen.set(channels[role], receiver);
+    }
   }
+  // A receiver that is on but routed from no severity never notifies: the page or email that was set up never goes out.
+  // (A name no receiver has is left to the route check, which lists the declared ones.)
+  const routed = new Set(SEVERITIES.flatMap((sev) => routing[sev]));
+  const declared = new Set<string>([...Object.keys(SLACK_ROLE), RECEIVER.heartbeat, ...(pagerduty ? [RECEIVER.pagerduty] : []), ...(email ? [RECEIVER.email] : [])]);
+  const allDeclared = [...routed].every((r) => declared.has(r));
+  check(!allDeclared || !pagerduty || routed.has(RECEIVER.pagerduty), where, 'pagerduty', pagerduty,
+    `a receiver some severity routes to: PagerDuty is on (the default) but no routing list names ${RECEIVER.pagerduty}, so nobody would be paged; ` +
+    `add it to routing.critical, or set pagerduty: false`);
+  check(!allDeclared || !email || routed.has(RECEIVER.email), where, 'email.to', email?.to,
+    `a receiver some severity routes to: email is set but no routing list names ${RECEIVER.email}, so no email would be sent; add it to routing.critical, or remove email`);
   return {
     channels,
     slackMode,

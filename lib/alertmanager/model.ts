@@ -263,8 +263,9 @@ const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3));
 function renderTimeInterval(where: string, field: string, t: TimeInterval): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (t.times !== undefined) {
+    check(Array.isArray(t.times) && t.times.length > 0, where, `${field}.times`, t.times, 'a non-empty list of { start, end } ranges, e.g. [{ start: \'00:00\', end: \'08:00\' }]');
     out.times = t.times.map((r, i) => {
-      for (const k of ['start', 'end'] as const) check(TIME.test(r[k]), where, `${field}.times[${i}].${k}`, r[k], 'a time HH:MM from 00:00 to 24:00');
+      for (const k of ['start', 'end'] as const) check(typeof r?.[k] === 'string' && TIME.test(r[k]), where, `${field}.times[${i}].${k}`, r[k], 'a time HH:MM from 00:00 to 24:00');
       check(minutes(r.start) < minutes(r.end), where, `${field}.times[${i}]`, `${r.start}-${r.end}`, 'a start before the end (split a range over midnight in two)');
       return { start_time: r.start, end_time: r.end };
     });
@@ -280,7 +281,7 @@ function renderTimeInterval(where: string, field: string, t: TimeInterval): Reco
     if (values === undefined) continue;
     check(Array.isArray(values) && values.length > 0, where, `${field}.${key}`, values, `a non-empty list, each ${allowed}`);
     values.forEach((v, i) => {
-      check(re.test(v), where, `${field}.${key}[${i}]`, v, allowed);
+      check(typeof v === 'string' && re.test(v), where, `${field}.${key}[${i}]`, v, allowed);
       const problem = rangeProblem(key, v);
       check(problem === undefined, where, `${field}.${key}[${i}]`, v, problem!);
     });
@@ -289,7 +290,7 @@ function renderTimeInterval(where: string, field: string, t: TimeInterval): Reco
   if (t.location !== undefined) {
     const loc = t.location;
     const builtIn = loc === 'Local' || loc === 'UTC';
-    check(builtIn || (/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)+$/.test(loc) && resolveTimeZone(loc) !== undefined),
+    check(builtIn || (typeof loc === 'string' && /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)+$/.test(loc) && resolveTimeZone(loc) !== undefined),
       where, `${field}.location`, loc, 'an IANA time zone like Europe/Berlin, or UTC');
     const spelt = builtIn ? { ok: true } : timeZoneCase(loc);
     check(spelt.ok, where, `${field}.location`, loc,
@@ -317,7 +318,7 @@ function renderRoute(where: string, field: string, r: Route, declared: ReadonlyS
     check(!r.groupBy.includes('...') || r.groupBy.length === 1, where, `${field}.groupBy`, r.groupBy, '[\'...\'] alone (every label), or label names without ...');
     check(new Set(r.groupBy).size === r.groupBy.length, where, `${field}.groupBy`, r.groupBy, 'each label once');
     r.groupBy.forEach((l, i) =>
-      check(LABEL_NAME.test(l) || l === '...', where, `${field}.groupBy[${i}]`, l, 'a label name or ...'),
+      check((typeof l === 'string' && LABEL_NAME.test(l)) || l === '...', where, `${field}.groupBy[${i}]`, l, 'a label name or ...'),
     );
     out.group_by = [...r.groupBy];
   }
@@ -337,7 +338,7 @@ const EMAIL = /^[^\s@<>,"]+@[^\s@<>,".]+(\.[^\s@<>,".]+)+$/;
 
 /** Checks an email address; plain `local@domain.tld`, no display names (they break the comma-joined `to`). */
 export function checkEmail(where: string, field: string, value: string): void {
-  check(EMAIL.test(value), where, field, value, 'an email address like oncall@knowton.io');
+  check(typeof value === 'string' && EMAIL.test(value), where, field, value, 'an email address like oncall@knowton.io');
 }
 
 /** Checks an absolute http(s) URL. */
@@ -353,7 +354,7 @@ function renderNotifier(where: string, field: string, n: Notifier): [string, Rec
   switch (n.kind) {
     case 'slack':
       check(
-        /^#[a-z0-9][a-z0-9._-]{0,79}$/.test(n.channel),
+        typeof n.channel === 'string' && /^#[a-z0-9][a-z0-9._-]{0,79}$/.test(n.channel),
         where,
         `${field}.channel`,
         n.channel,
@@ -417,7 +418,7 @@ function renderNotifier(where: string, field: string, n: Notifier): [string, Rec
       n.to.forEach((a, i) => checkEmail(where, `${field}.to[${i}]`, a));
       checkEmail(where, `${field}.from`, n.from);
       check(
-        /^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(n.smarthost),
+        typeof n.smarthost === 'string' && /^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(n.smarthost),
         where,
         `${field}.smarthost`,
         n.smarthost,

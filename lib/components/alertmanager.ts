@@ -12,7 +12,7 @@ import {
 } from '../alertmanager';
 import { Duration } from '../units';
 import type { IngressPath } from './ingress';
-import { check, checkDnsLabel, checkDuration, checkImage, checkKeys, checkQuantity, keysOf } from '../validate';
+import { check, checkDnsLabel, checkDuration, checkImage, checkKeys, checkMountPaths, checkQuantity, keysOf } from '../validate';
 import {
   checksum,
   componentIdentity,
@@ -155,6 +155,8 @@ export class Alertmanager extends Construct {
 
     // Throws the config's own ConfigErrors, named with this construct's path.
     const files = alertmanagerConfigFiles(props, where);
+    // The three mounts of the Alertmanager container (the reloader mounts configDir alone).
+    checkMountPaths(where, [[`the data volume's path`, DATA_DIR], ['configDir', configDir], ['secretsDir', secretsDir]]);
 
     const name = 'alertmanager';
     const { labels, selector, meta } = componentIdentity(name, 'alerting', image, ns);

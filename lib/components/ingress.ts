@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
-import { check, checkDnsLabel, checkKeys, checkUrl, keysOf } from '../validate';
+import { check, checkBoolean, checkDnsLabel, checkKeys, checkString, checkUrl, keysOf } from '../validate';
 import { componentLabels } from './common';
 
 /** One path of an Ingress rule (networking.k8s.io/v1 HTTPIngressPath, without the backend). */
@@ -115,10 +115,8 @@ export class MonitoringIngress extends Construct {
     const tls = props.tls ?? true;
     const auth = props.auth ?? INGRESS_DEFAULTS.auth;
     checkKeys(where, props, INGRESS_KEYS);
-    for (const field of ['tls', 'allowInsecure'] as const) {
-      check(props[field] === undefined || typeof props[field] === 'boolean', where, field, props[field], 'true or false (a boolean, not a string)');
-    }
-    check(DNS_NAME.test(domain), where, 'domain', domain, 'a lowercase DNS name such as knowton.io');
+    for (const field of ['tls', 'allowInsecure'] as const) checkBoolean(where, field, props[field]);
+    checkString(where, 'domain', domain, 'a lowercase DNS name such as knowton.io', DNS_NAME);
     checkDnsLabel(where, 'ingressClassName', ingressClassName);
     check(tls || props.allowInsecure === true, where, 'tls', tls,
       'true; plain-HTTP hosts expose credentials and need allowInsecure: true as well');

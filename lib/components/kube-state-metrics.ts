@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
-import { check, checkImage, checkKeys, keysOf } from '../validate';
+import { check, checkImage, checkKeys, checkString, checkStringList, KUBERNETES_LABEL_KEY, keysOf } from '../validate';
 import {
   componentIdentity,
   containerPort,
@@ -64,6 +64,10 @@ export class KubeStateMetrics extends Construct {
     const podLabels = props.podLabels ?? KUBE_STATE_METRICS_DEFAULTS.podLabels;
     checkKeys(where, props, KUBE_STATE_METRICS_KEYS);
     checkImage(where, 'image', image);
+    // Pasted into one flag (`pods=[app,team]`): a comma or bracket in a name would split or end the list.
+    checkStringList(where, 'podLabels', podLabels, 'Kubernetes label keys');
+    podLabels.forEach((l, i) => checkString(where, `podLabels[${i}]`, l,
+      'a Kubernetes label key such as app or app.kubernetes.io/name (an optional DNS prefix and /, then at most 63 letters, digits, -, _ or .)', KUBERNETES_LABEL_KEY));
     check(exported.length > 0, where, 'resources', exported, 'at least one resource');
     for (const r of exported) {
       check(r in RESOURCE_GROUPS, where, 'resources', r, `one of ${Object.keys(RESOURCE_GROUPS).join(', ')}`);

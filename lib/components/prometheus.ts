@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import * as k8s from 'cdk8s-plus-28/lib/imports/k8s';
 import { toYaml } from '../yaml';
 import { Duration } from '../units';
-import { check, checkDnsLabel, checkDuration, checkImage, checkKeys, checkLabels, checkNoCredentialsInUrl, checkQuantity, checkUrl, keysOf } from '../validate';
+import { check, checkBoolean, checkDnsLabel, checkDuration, checkImage, checkKeys, checkLabels, checkNoCredentialsInUrl, checkQuantity, checkUrl, keysOf } from '../validate';
 import {
   componentIdentity,
   configReloaderContainer,
@@ -159,6 +159,8 @@ export class Prometheus extends Construct {
     const watched = [...new Set([ns, ...(props.watchedNamespaces ?? [])])];
 
     checkKeys(where, props, PROMETHEUS_KEYS);
+    checkBoolean(where, 'kubeletInsecureSkipVerify', props.kubeletInsecureSkipVerify);
+    checkBoolean(where, 'enableAdminApi', props.enableAdminApi);
     checkImage(where, 'image', image);
     checkImage(where, 'reloaderImage', reloaderImage);
     checkDuration(where, 'retention', retention, Duration.hours(2), 'a Duration of at least 2h (one TSDB block)');
@@ -167,7 +169,7 @@ export class Prometheus extends Construct {
     checkDuration(where, 'evaluationInterval', evaluationInterval);
     checkLabels(where, 'externalLabels', props.externalLabels, true);
     const storageBytes = checkQuantity(where, 'storageSize', storageSize);
-    const sizeMatch = PROM_SIZE.exec(retentionSize);
+    const sizeMatch = typeof retentionSize === 'string' ? PROM_SIZE.exec(retentionSize) : null;
     check(sizeMatch !== null && Number(sizeMatch[1]) > 0, where, 'retentionSize', retentionSize,
       'a positive Prometheus size such as 45GB (units B, KB, MB, GB, TB, PB, EB)');
     const retentionBytes = Number(sizeMatch![1]) * 1024 ** PROM_SIZE_UNITS.indexOf(sizeMatch![2]);
@@ -205,8 +207,9 @@ export class Prometheus extends Construct {
         `a receiver not already written to by remoteWrite[${earlier}] with the same credential (Prometheus refuses duplicate remote write configs; it would send every sample twice)`);
       receivers.set(receiver, i);
       const auth = rw.auth ?? (rw.secretName ? 'bearer' : undefined);
+      check(auth === undefined || auth === 'bearer' || auth === 'basic', where, `${field}.auth`, auth, "'bearer' (key token) or 'basic' (key password, with username)");
       check(auth === undefined || rw.secretName !== undefined, where, `${field}.auth`, auth, 'set together with secretName, the Secret that holds the credential');
-      check(auth !== 'basic' || (rw.username ?? '').length > 0, where, `${field}.username`, rw.username ?? '', 'a user name for basic auth');
+      check(auth !== 'basic' || (typeof rw.username === 'string' && rw.username.length > 0), where, `${field}.username`, rw.username ?? '', 'a user name for basic auth');
       for (const [k, v] of [['capacity', rw.capacity], ['maxShards', rw.maxShards], ['maxSamplesPerSend', rw.maxSamplesPerSend]] as const) {
         check(v === undefined || (Number.isInteger(v) && v > 0), where, `${field}.${k}`, v, 'a positive integer');
       }
