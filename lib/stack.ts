@@ -13,7 +13,7 @@ import { pruneLabels } from './prune';
 import { check } from './validate';
 import { catalogWithRecordings, checkInhibitions, checkRuleConditions, RuleGroup, renderRuleFile, validateRuleGroups } from './alerting';
 import { checkDashboards } from './dashboards/validate';
-import { ruleGroups, RuleContext } from '../rules';
+import { EVERY_RULE_CONTEXT, ruleGroups, RuleContext } from '../rules';
 import { INHIBITIONS } from '../rules/inhibitions';
 import { INSTRUMENTED_SERVICES } from './catalog';
 import { dashboards } from '../dashboards';
@@ -67,8 +67,11 @@ export function alertingSources(config: StackConfig, options: AlertingOptions): 
   const ruleGroupsOf = groups.map((g) => g.mapAlerts((a) => (overrides[a.name] ? a.with('StackConfig', overrides[a.name]) : a)));
   // Units first: a threshold in the wrong dimension cannot even be rendered meaningfully.
   checkRuleConditions(ruleGroupsOf);
-  // Alertmanager's inhibitions name alerts and labels of these rules: a typo would mute nothing.
-  checkInhibitions(INHIBITIONS, ruleGroupsOf);
+  // Alertmanager's inhibitions name alerts and labels of these rules: a typo would mute nothing. One whose
+  // source this environment lacks (the Alertmanager cluster's alerts outside a cluster) mutes nothing here,
+  // harmlessly: it is checked against every alert an environment can have.
+  checkInhibitions(INHIBITIONS, ruleGroups(EVERY_RULE_CONTEXT));
+  checkInhibitions(INHIBITIONS.filter((inh) => known.includes(inh.source)), ruleGroupsOf);
   // SLOs: the declarations of slos/ with this environment's objectives, checked before rendering.
   const sloOverrides = config.slos ?? {};
   const declared = sloDeclarations();

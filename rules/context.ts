@@ -16,6 +16,12 @@ export interface RuleContext {
   readonly remoteWrite?: boolean;
   /** Alertmanager replicas; above 1 they form a gossip cluster whose health is watched. @default 1 */
   readonly alertmanagerReplicas?: number;
+  /**
+   * Every alert any environment can have, also those that exclude each other (a single Alertmanager's
+   * AlertmanagerDown beside a cluster's AlertmanagerMemberDown): for the runbooks and the rule tests, never
+   * for an environment's rules. @default false
+   */
+  readonly everyVariant?: boolean;
 }
 
 /** The `job` label of each target the monitoring alerts watch. */
@@ -50,8 +56,8 @@ export function jobsOf(ctx: RuleContext): MonitoringJobs {
 /** dev's: the instrumented services in knowton-dev, one Alertmanager, no remote write. */
 export const DEFAULT_RULE_CONTEXT: RuleContext = { expectedServices: INSTRUMENTED_SERVICES, watchedNamespaces: ['knowton-dev'] };
 
-/** dev's, with every optional alert on (remote write, a cluster of three Alertmanagers): what the runbooks and rule tests cover. */
-export const EVERY_RULE_CONTEXT: RuleContext = { ...DEFAULT_RULE_CONTEXT, remoteWrite: true, alertmanagerReplicas: 3 };
+/** dev's, with every optional alert on (remote write, a cluster of three Alertmanagers, and the single one's): what the runbooks and rule tests cover. */
+export const EVERY_RULE_CONTEXT: RuleContext = { ...DEFAULT_RULE_CONTEXT, remoteWrite: true, alertmanagerReplicas: 3, everyVariant: true };
 
 /** A matcher for the watched namespaces: names are DNS labels, so no character needs escaping. */
 export function namespaceMatcher(ctx: RuleContext): RegExp {

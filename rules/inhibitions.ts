@@ -27,4 +27,11 @@ export const INHIBITIONS: readonly Inhibition[] = [
     equal: [],
     why: 'the business collectors fail because they cannot reach the database',
   },
+  {
+    source: 'AlertmanagerClusterDown',
+    targets: ['AlertmanagerMemberDown'],
+    // A clustered environment has one Alertmanager cluster: its being down explains every member down.
+    equal: [],
+    why: 'half or more of the Alertmanager cluster down pages once; the members down are its detail',
+  },
 ];

@@ -25,7 +25,7 @@ export function monitorRules(ctx: RuleContext = DEFAULT_RULE_CONTEXT): RuleGroup
     name: 'monitoring',
     category: 'monitoring',
     alerts: [
-      ...alerts(jobs, own),
+      ...alerts(jobs, own, replicas === 1 || ctx.everyVariant === true),
       ...(ctx.jobs === undefined ? [volumeFillingUp(ctx), volumeFull(ctx)] : []),
       ...(ctx.remoteWrite ? remoteWriteAlerts() : []),
       ...(replicas > 1 ? alertmanagerClusterAlerts(replicas, jobs) : []),
@@ -40,7 +40,8 @@ interface Own {
   readonly targets: readonly string[];
 }
 
-const alerts = (jobs: MonitoringJobs, own: Own): AlertRule[] => [
+/** `single`: the environment has one Alertmanager, whose being down is AlertmanagerDown's (a cluster's members are AlertmanagerMemberDown's). */
+const alerts = (jobs: MonitoringJobs, own: Own, single: boolean): AlertRule[] => [
   new AlertRule({
     name: 'Watchdog',
     severity: 'info',
@@ -151,7 +152,7 @@ const alerts = (jobs: MonitoringJobs, own: Own): AlertRule[] => [
     summary: 'Prometheus {{ $labels.pod }} cannot send alerts to {{ $labels.alertmanager }}',
     description: '{{ value }} of the alerts sent to Alertmanager {{ $labels.alertmanager }} failed (threshold {{ threshold }}): alerts are being lost.',
     firstChecks: [
-      'Is Alertmanager up (AlertmanagerDown)? `kubectl -n $NS get pods -l app.kubernetes.io/name=alertmanager`.',
+      'Is Alertmanager up (AlertmanagerDown; in a cluster AlertmanagerMemberDown or AlertmanagerClusterDown)? `kubectl -n $NS get pods -l app.kubernetes.io/name=alertmanager`.',
       'Prometheus logs: `kubectl -n $NS logs prometheus-0 | grep -i notifier`.',
       'Network policy between Prometheus and alertmanager-service:9093.',
     ],
@@ -183,7 +184,7 @@ const alerts = (jobs: MonitoringJobs, own: Own): AlertRule[] => [
     description: 'The last configuration reload of Alertmanager {{ $labels.instance }} failed (value {{ value }}); it keeps the previous configuration.',
     firstChecks: ['Run `amtool check-config` on the ConfigMap content; the Alertmanager logs give the error.'],
   }),
-  new AlertRule({
+  ...(single ? [new AlertRule({
     name: 'AlertmanagerDown',
     severity: 'critical',
     component: 'alertmanager',
@@ -195,7 +196,7 @@ const alerts = (jobs: MonitoringJobs, own: Own): AlertRule[] => [
       '`kubectl -n $NS get pods -l app.kubernetes.io/name=alertmanager` and its logs.',
       'A configuration that does not load keeps Alertmanager from starting: `amtool check-config`.',
     ],
-  }),
+  })] : []),
   new AlertRule({
     name: 'MonitoringTargetDown',
     severity: 'warning',
@@ -280,6 +281,21 @@ function alertmanagerClusterAlerts(replicas: number, jobs: MonitoringJobs): Aler
   // "Down" as the mixin means it: at least half of the members cannot be scraped.
   const fewestUp = replicas - Math.floor(replicas / 2);
   return [
+    // One member down is no outage: the others deliver, and AlertmanagerClusterDown pages at half of them. A
+    // node drain or a volume slow to attach takes a member away for minutes: a warning after 15, no page.
+    new AlertRule({
+      name: 'AlertmanagerMemberDown',
+      severity: 'warning',
+      component: 'alertmanager',
+      when: gauge(scrape.up, { where: { job: jobs.alertmanager } }).equals(count(0)),
+      for: Duration.minutes(15),
+      summary: 'Alertmanager {{ $labels.pod }} is down; the rest of the cluster delivers',
+      description: 'Prometheus cannot scrape Alertmanager {{ $labels.pod }} ({{ $labels.instance }}, up = {{ value }}) for 15 minutes: the other members send the notifications, with one member less to survive the next failure.',
+      firstChecks: [
+        '`kubectl -n $NS get pods -l app.kubernetes.io/name=alertmanager -o wide` and `kubectl -n $NS describe pod <pod>`: Pending (its volume bound to a lost node or zone), crash-looping, or not Ready?',
+        'Its logs: `kubectl -n $NS logs <pod>`. A configuration that does not load keeps it from starting: `amtool check-config`.',
+      ],
+    }),
     new AlertRule({
       name: 'AlertmanagerClusterMembersInconsistent',
       severity: 'warning',

@@ -151,9 +151,16 @@ const SLO_SOURCES: Record<string, string[]> = {
 };
 const SLO_RECORDED: Record<string, string[]> = Object.fromEntries(SLO_IDS.flatMap((id) => {
   const at = (record: string) => `${record}{slo="${id}"}`;
+  const events = SLO_SOURCES[id].filter((m) => !/errors|_bucket/.test(m) || id === 'backend-availability' || id === 'ai-service-availability');
+  const bad = id === 'backend-nft-mint' ? ['knowton_transaction_errors_total'] : SLO_SOURCES[id];
+  // Windows of a day or more are derived from the 30-minute rates the SLO records.
+  const base = ['slo:sli_bad_events:rate30m', 'slo:sli_events:rate30m'];
+  const derived = (w: string) => ['1d', '3d', '30d'].includes(w);
   return [
-    ...[...BURN_WINDOWS, '30d'].map((w) => [at(`slo:sli_error:ratio_rate${w}`), SLO_SOURCES[id]]),
-    ...['1h', '6h', '1d', '3d'].map((w) => [at(`slo:sli_events:rate${w}`), SLO_SOURCES[id].filter((m) => !/errors|_bucket/.test(m) || id === 'backend-availability' || id === 'ai-service-availability')]),
+    [at('slo:sli_events:rate30m'), events],
+    [at('slo:sli_bad_events:rate30m'), bad],
+    ...[...BURN_WINDOWS, '30d'].map((w) => [at(`slo:sli_error:ratio_rate${w}`), derived(w) ? base : SLO_SOURCES[id]]),
+    ...['1h', '6h', '1d', '3d'].map((w) => [at(`slo:sli_events:rate${w}`), derived(w) ? ['slo:sli_events:rate30m'] : events]),
     [at('slo:objective:ratio'), []],
     [at('slo:error_budget:remaining_ratio'), ['slo:sli_error:ratio_rate30d']],
   ];
@@ -204,7 +211,8 @@ const ALERTS: Record<string, AlertRow> = {
   PrometheusWALFailures: { group: 'monitoring', severity: 'warning', threshold: '> 0', window: '3h' },
   PrometheusRuleEvaluationFailures: { group: 'monitoring', severity: 'warning', threshold: '> 0', for: '5m' },
   PrometheusNotificationsFailing: { group: 'monitoring', severity: 'critical', threshold: '> 1', for: '15m' },
-  AlertmanagerDown: { group: 'monitoring', severity: 'critical', threshold: '== 0', for: '5m' },
+  // a single Alertmanager's; a cluster's members are AlertmanagerMemberDown's
+  AlertmanagerDown: { group: 'monitoring', severity: 'critical', threshold: '== 0', for: '5m', only: ['dev', 'staging', 'remote-write'] },
   AlertmanagerConfigReloadFailed: { group: 'monitoring', severity: 'warning', threshold: '== 0', for: '10m' },
   AlertmanagerNotificationsFailing: { group: 'monitoring', severity: 'critical', threshold: '> 1', for: '15m' },
   MonitoringTargetDown: { group: 'monitoring', severity: 'warning', threshold: '== 0', for: '5m' },
@@ -219,6 +227,7 @@ const ALERTS: Record<string, AlertRow> = {
   // only where Alertmanager is clustered (prod: 3 replicas; down is 2 or more unscrapable)
   AlertmanagerClusterMembersInconsistent: { group: 'monitoring', severity: 'warning', threshold: '< 3', for: '15m', window: '5m', only: ['prod'] },
   AlertmanagerClusterDown: { group: 'monitoring', severity: 'critical', threshold: '< 2', for: '5m', only: ['prod'] },
+  AlertmanagerMemberDown: { group: 'monitoring', severity: 'warning', threshold: '== 0', for: '15m', only: ['prod'] },
   AlertmanagerConfigInconsistent: { group: 'monitoring', severity: 'warning', threshold: '>= 2', for: '20m', only: ['prod'] },
 };
 

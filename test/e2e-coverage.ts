@@ -71,6 +71,7 @@ export const E2E_COVERAGE: Readonly<Record<string, Coverage>> = {
   PrometheusRemoteWriteBehind: { file: 'e2e-remote-write-behind.test.ts' },
   AlertmanagerClusterMembersInconsistent: { file: 'e2e-ha-cluster.test.ts' },
   AlertmanagerClusterDown: { file: 'e2e-ha-cluster-down.test.ts' },
+  AlertmanagerMemberDown: { file: 'e2e-ha-cluster-down.test.ts' },
   AlertmanagerConfigInconsistent: { file: 'e2e-ha-cluster.test.ts' },
   // The SLO tiers (slos/): the 1h tier of backend-availability fires in e2e-errors.test.ts's error spike.
   BackendAvailabilityBurnRate1h: { excluded: `${BURN_RATE}; e2e-errors.test.ts proves it fires and pages` },

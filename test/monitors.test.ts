@@ -203,13 +203,35 @@ describe('with the real promtool', () => {
         fires: [{}],
       },
       {
-        name: 'one of three down: AlertmanagerDown\'s business, not the cluster\'s',
+        name: 'one of three down: AlertmanagerMemberDown\'s business, not the cluster\'s',
         input: {
           [selector('up', am('alertmanager-0', 1))]: '1x30',
           [selector('up', am('alertmanager-1', 2))]: '1x30',
           [selector('up', am('alertmanager-2', 3))]: '1x10 0x20',
         },
         alertname: 'AlertmanagerClusterDown',
+        evalTime: '20m',
+        fires: [],
+      },
+      {
+        name: 'one of three down for 15 minutes: a warning naming the member, no page',
+        input: {
+          [selector('up', am('alertmanager-0', 1))]: '1x30',
+          [selector('up', am('alertmanager-1', 2))]: '1x30',
+          [selector('up', am('alertmanager-2', 3))]: '1x10 0x20',
+        },
+        alertname: 'AlertmanagerMemberDown',
+        evalTime: '26m',
+        fires: [am('alertmanager-2', 3)],
+      },
+      {
+        name: 'one of three down for 10 minutes (a node drain, a volume slow to attach): nothing yet',
+        input: {
+          [selector('up', am('alertmanager-0', 1))]: '1x30',
+          [selector('up', am('alertmanager-1', 2))]: '1x30',
+          [selector('up', am('alertmanager-2', 3))]: '1x10 0x20',
+        },
+        alertname: 'AlertmanagerMemberDown',
         evalTime: '20m',
         fires: [],
       },

@@ -103,7 +103,8 @@ describe('the rules of the spec', () => {
       // only where remote write is configured
       'PrometheusRemoteWriteFailing',
       'PrometheusRemoteWriteBehind',
-      // only where Alertmanager is clustered
+      // only where Alertmanager is clustered (instead of AlertmanagerDown)
+      'AlertmanagerMemberDown',
       'AlertmanagerClusterMembersInconsistent',
       'AlertmanagerClusterDown',
       'AlertmanagerConfigInconsistent',
