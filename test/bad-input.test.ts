@@ -85,7 +85,8 @@ function alert(overrides: Partial<AlertRuleProps> = {}): AlertRule {
   });
 }
 /** The rules of rules/ plus one group holding the alert `make` builds. */
-const withAlert = (make: () => AlertRule) => (): RuleGroup[] => [...realRuleGroups(), new RuleGroup({ name: 'extra', category: 'service-health', alerts: [make()] })];
+// The rules of the context synth asks for (an environment's, or every alert's for the inhibition check), plus one.
+const withAlert = (make: () => AlertRule) => (ctx?: rulesModule.RuleContext): RuleGroup[] => [...realRuleGroups(ctx), new RuleGroup({ name: 'extra', category: 'service-health', alerts: [make()] })];
 
 /** The dashboards of dashboards/ with one of them changed by `change` (a deep copy). */
 const withDashboard = (change: (models: Record<string, any>) => void) => (groups?: readonly RuleGroup[]): Record<string, object> => {
@@ -99,7 +100,7 @@ const firstPanel = (m: Record<string, any>) => m[SERVICE_HEALTH].panels.find((p:
 interface Row {
   /** The environment's config; a function, so that a mistake that throws while it is built is caught too. */
   readonly config?: () => StackConfig;
-  readonly rules?: () => RuleGroup[];
+  readonly rules?: (ctx?: rulesModule.RuleContext) => RuleGroup[];
   readonly dashboards?: (groups?: readonly RuleGroup[]) => Record<string, object>;
   /** The mistake throws while the profile itself is built (a bad Duration or quantity), before synth runs. */
   readonly throwsWhileBuildingConfig?: boolean;
