@@ -468,6 +468,10 @@ export class DemoExporter {
       // Counters whose ratios the rules compute start at zero, so the first failure shows in rate().
       // knowton_nft_mints_total does not: a platform that never minted has no mint series.
       const app = instruments;
+      // The server errors too: a healthy service's error ratio is 0, not no data.
+      for (const [method, route] of ROUTES[pod.service] ?? ROUTES.default) {
+        for (const status of ['500', '503']) app.http.requests.inc({ method, route, status }, 0);
+      }
       if (app === this.backend.instruments) {
         for (const operation of TX_OPERATIONS) {
           app.blockchain.transactions.inc({ operation, network: NETWORK }, 0);
