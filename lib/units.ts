@@ -174,7 +174,8 @@ export const Units = {
   PER_MINUTE: new Unit('rate', 'per minute', 1, 60, (n) => `${fmt(n)} per minute`, '{{ $value | printf "%.2f" }} per minute', 'opm'),
   PER_HOUR: new Unit('rate', 'per hour', 1, 3600, (n) => `${fmt(n)} per hour`, '{{ $value | printf "%.2f" }} per hour', 'short'),
   CORES: new Unit('cpu', 'cores', 1, 1, (n) => plural(n, 'core'), '{{ $value | humanize }} cores', 'short'),
-  COUNT: new Unit('count', 'count', 1, 1, (n) => fmt(n), '{{ $value | humanize }}', 'short'),
+  // Whole numbers: an increase() is extrapolated to the window's edges ("restarted 1.034 times"); counts of things are whole anyway.
+  COUNT: new Unit('count', 'count', 1, 1, (n) => fmt(n), '{{ $value | printf "%.0f" }}', 'short'),
   BYTES: new Unit('bytes', 'bytes', 1, 1, (n) => plural(n, 'byte'), '{{ $value | humanize1024 }}B', 'bytes'),
   MEBIBYTES: new Unit('bytes', 'MiB', 1048576, 1, (n) => `${fmt(n)} MiB`, '{{ $value | humanize }} MiB', 'mbytes'),
   USD: new Unit('usd', 'USD', 1, 1, (n) => `${fmt(n)} USD`, '{{ $value | humanize }} USD', 'currencyUSD'),

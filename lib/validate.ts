@@ -261,6 +261,8 @@ export function checkNoCredentialsInUrl(where: string, field: string, url: URL, 
   if (what === undefined) return;
   // The message shows the URL with the secrets masked: it goes to CI logs.
   const shown = new URL(url.href);
+  // A token is often given as the user alone (https://<token>@host): mask both.
+  if (shown.username) shown.username = '***';
   if (shown.password) shown.password = '***';
   params.forEach((k) => shown.searchParams.set(k, '***'));
   throw new ConfigError(where, field, shown.href,

@@ -1,7 +1,7 @@
 // Monitor the monitors: Prometheus, Alertmanager and the exporters, and a Watchdog.
 import { ALWAYS, AlertRule, RuleGroup } from '../lib/alerting';
 import { alertmanager, kubelet, prometheus, scrape } from '../lib/catalog';
-import { distinctValues, fillingUp, gauge, increase, lead, missing, rate, ratio, withLabel } from '../lib/promql';
+import { distinctValues, fillingUp, gauge, increase, lead, minBy, missing, rate, ratio, withLabel } from '../lib/promql';
 import { count, Duration, percent, seconds } from '../lib/units';
 import { DEFAULT_RULE_CONTEXT, jobsOf, MonitoringJobs, namespaceMatcher, RuleContext } from './context';
 
@@ -20,7 +20,9 @@ export function monitorRules(ctx: RuleContext = DEFAULT_RULE_CONTEXT): RuleGroup
   // watch only the platform's own pair, which its alerts go through, and of the targets only its own.
   const own: Own = ctx.jobs === undefined
     ? { targets: [jobs.prometheus, jobs.kubeStateMetrics, jobs.nodeExporter, jobs.postgresExporter, jobs.cadvisor, jobs.kubelet] }
-    : { prometheus: { job: jobs.prometheus }, alertmanager: { job: jobs.alertmanager }, targets: [jobs.postgresExporter] };
+    // Of KnowTon's own namespace: the chart's Prometheus also scrapes other teams' postgres-exporters, whose
+    // `up` would hide ours being down or gone.
+    : { prometheus: { job: jobs.prometheus }, alertmanager: { job: jobs.alertmanager }, targets: [jobs.postgresExporter], targetsNamespace: namespaceMatcher(ctx) };
   return new RuleGroup({
     name: 'monitoring',
     category: 'monitoring',
@@ -38,6 +40,8 @@ interface Own {
   readonly prometheus?: { readonly job: string };
   readonly alertmanager?: { readonly job: string };
   readonly targets: readonly string[];
+  /** The namespaces of the targets, where other teams' targets share their job names. @default any */
+  readonly targetsNamespace?: RegExp;
 }
 
 /** `single`: the environment has one Alertmanager, whose being down is AlertmanagerDown's (a cluster's members are AlertmanagerMemberDown's). */
@@ -140,23 +144,7 @@ const alerts = (jobs: MonitoringJobs, own: Own, single: boolean): AlertRule[] =>
       'Disk full or corrupt segment: free space, or move the corrupt segment away and restart.',
     ],
   }),
-  new AlertRule({
-    name: 'PrometheusNotificationsFailing',
-    severity: 'critical',
-    component: 'prometheus',
-    when: ratio(
-      rate(prometheus.notificationErrors, { where: own.prometheus, window: Duration.minutes(5), by: ['pod', 'alertmanager'] }),
-      rate(prometheus.notificationsSent, { where: own.prometheus, window: Duration.minutes(5), by: ['pod', 'alertmanager'] }),
-    ).above(percent(1)),
-    for: Duration.minutes(15),
-    summary: 'Prometheus {{ $labels.pod }} cannot send alerts to {{ $labels.alertmanager }}',
-    description: '{{ value }} of the alerts sent to Alertmanager {{ $labels.alertmanager }} failed (threshold {{ threshold }}): alerts are being lost.',
-    firstChecks: [
-      'Is Alertmanager up (AlertmanagerDown; in a cluster AlertmanagerMemberDown or AlertmanagerClusterDown)? `kubectl -n $NS get pods -l app.kubernetes.io/name=alertmanager`.',
-      'Prometheus logs: `kubectl -n $NS logs prometheus-0 | grep -i notifier`.',
-      'Network policy between Prometheus and alertmanager-service:9093.',
-    ],
-  }),
+  notificationsFailing(own, single),
   new AlertRule({
     name: 'AlertmanagerNotificationsFailing',
     severity: 'critical',
@@ -201,7 +189,7 @@ const alerts = (jobs: MonitoringJobs, own: Own, single: boolean): AlertRule[] =>
     name: 'MonitoringTargetDown',
     severity: 'warning',
     component: 'monitoring',
-    when: gauge(scrape.up, { where: { job: oneOf(own.targets) } }).equals(count(0)),
+    when: gauge(scrape.up, { where: { job: oneOf(own.targets), namespace: own.targetsNamespace } }).equals(count(0)),
     for: Duration.minutes(5),
     summary: 'Monitoring target {{ $labels.job }} is down',
     description: 'Prometheus cannot scrape {{ $labels.job }} at {{ $labels.instance }} (up = {{ value }}): alerts that use its metrics cannot fire.',
@@ -218,7 +206,7 @@ const alerts = (jobs: MonitoringJobs, own: Own, single: boolean): AlertRule[] =>
     // A target that is not discovered has no `up` series at all, so MonitoringTargetDown (up == 0) cannot
     // see it: an exporter Pending (no IP, no endpoint), scaled to 0, or a job whose discovery finds nothing.
     // A job with series, even all at 0, is MonitoringTargetDown's: the two never fire for the same job.
-    when: missing(scrape.up, { label: 'job', expected: own.targets }).above(count(0)),
+    when: missing(scrape.up, { label: 'job', expected: own.targets, where: { namespace: own.targetsNamespace } }).above(count(0)),
     for: Duration.minutes(5),
     summary: 'Monitoring job {{ $labels.job }} has no target',
     description: 'Prometheus discovers no target of {{ $labels.job }} (missing = {{ value }}): its exporter is not running or not found. Alerts that use its metrics cannot fire.',
@@ -229,6 +217,34 @@ const alerts = (jobs: MonitoringJobs, own: Own, single: boolean): AlertRule[] =>
     ],
   }),
 ];
+
+/**
+ * Alerts Prometheus could not hand to Alertmanager. Prometheus sends each alert to every Alertmanager it
+ * lists: in a cluster one member down fails every send to it while the others deliver (a warning,
+ * AlertmanagerMemberDown), so the page is for every member failing, named by the best one's share.
+ */
+function notificationsFailing(own: Own, single: boolean): AlertRule {
+  const failed = ratio(
+    rate(prometheus.notificationErrors, { where: own.prometheus, window: Duration.minutes(5), by: ['pod', 'alertmanager'] }),
+    rate(prometheus.notificationsSent, { where: own.prometheus, window: Duration.minutes(5), by: ['pod', 'alertmanager'] }),
+  );
+  return new AlertRule({
+    name: 'PrometheusNotificationsFailing',
+    severity: 'critical',
+    component: 'prometheus',
+    when: (single ? failed : minBy(failed, ['pod']).describedAs('the share of alerts that failed to reach the Alertmanager that took them best')).above(percent(1)),
+    for: Duration.minutes(15),
+    summary: single ? 'Prometheus {{ $labels.pod }} cannot send alerts to {{ $labels.alertmanager }}' : 'Prometheus {{ $labels.pod }} cannot send alerts to any Alertmanager',
+    description: single
+      ? '{{ value }} of the alerts sent to Alertmanager {{ $labels.alertmanager }} failed (threshold {{ threshold }}): alerts are being lost.'
+      : 'Of the alerts sent to each Alertmanager of the cluster, at least {{ value }} failed (threshold {{ threshold }}): alerts are being lost.',
+    firstChecks: [
+      'Is Alertmanager up (AlertmanagerDown; in a cluster AlertmanagerMemberDown or AlertmanagerClusterDown)? `kubectl -n $NS get pods -l app.kubernetes.io/name=alertmanager`.',
+      'Prometheus logs: `kubectl -n $NS logs prometheus-0 | grep -i notifier`.',
+      'Network policy between Prometheus and alertmanager-service:9093.',
+    ],
+  });
+}
 
 const queue = ['remote_name', 'url'] as const;
 
@@ -278,8 +294,9 @@ function remoteWriteAlerts(): AlertRule[] {
 
 /** From the upstream Alertmanager mixin, where `replicas` Alertmanagers gossip silences and notifications. */
 function alertmanagerClusterAlerts(replicas: number, jobs: MonitoringJobs): AlertRule[] {
-  // "Down" as the mixin means it: at least half of the members cannot be scraped.
-  const fewestUp = replicas - Math.floor(replicas / 2);
+  // "Down" as the mixin means it: at least half of the members cannot be scraped, so fewer than a majority
+  // up (of 2, one down is half: with `replicas - floor(replicas / 2)` it took both, when nothing can deliver).
+  const fewestUp = Math.floor(replicas / 2) + 1;
   return [
     // One member down is no outage: the others deliver, and AlertmanagerClusterDown pages at half of them. A
     // node drain or a volume slow to attach takes a member away for minutes: a warning after 15, no page.

@@ -84,7 +84,7 @@ export function resourceRules(ctx: RuleContext): RuleGroup {
       when: increase(kubeStateMetrics.containerRestarts, { window: Duration.minutes(15), where: { namespace }, aggregate: 'sum', by: perContainer }).above(count(0)),
       for: Duration.minutes(0),
       summary: 'Pod {{ $labels.pod }} is restarting',
-      description: 'Container {{ $labels.container }} of pod {{ $labels.namespace }}/{{ $labels.pod }} restarted {{ value }} times in the last 15 minutes.',
+      description: 'Container {{ $labels.container }} of pod {{ $labels.namespace }}/{{ $labels.pod }} restarted in the last 15 minutes: {{ value }} restarts counted.',
       firstChecks: [
         'Check pod logs immediately: `kubectl -n <namespace> logs <pod> -c <container> --previous`.',
         '`kubectl -n <namespace> describe pod <pod>`: last state, exit code, OOMKilled?',

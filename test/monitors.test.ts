@@ -147,6 +147,22 @@ describe('with the real promtool', () => {
   });
 
   const am = (pod: string, i: number) => ({ job: 'alertmanager', instance: `10.42.1.${i}:9093`, namespace: 'knowton-prod', pod, node: 'worker-1' });
+
+  test('in a cluster, Prometheus pages for its notifications only when every Alertmanager fails them, not one member down', () => {
+    const prom = { job: 'prometheus', instance: '10.42.2.3:9090', namespace: 'knowton-prod', pod: 'prometheus-0' };
+    const to = (i: number) => ({ ...prom, alertmanager: `http://alertmanager-${i}.alertmanager-headless.knowton-prod.svc:9093/api/v2/alerts` });
+    // 10 alerts a minute to each member; from minute 5 those to the failing members all fail
+    const sends = (failing: number[]) => Object.fromEntries([0, 1, 2].flatMap((i) => [
+      [selector('prometheus_notifications_sent_total', to(i)), '0+10x40'],
+      [selector('prometheus_notifications_errors_total', to(i)), failing.includes(i) ? '0x5 10+10x35' : '0x40'],
+    ]));
+    const r = runCases(prod, [
+      { name: 'alertmanager-2 down: the others deliver, no page', input: sends([2]), alertname: 'PrometheusNotificationsFailing', evalTime: '30m', fires: [] },
+      { name: 'every member failing: a page naming the Prometheus', input: sends([0, 1, 2]), alertname: 'PrometheusNotificationsFailing', evalTime: '30m', fires: [{ pod: 'prometheus-0' }] },
+    ]);
+    expect(r.output).not.toContain('FAILED');
+    expect(r.status).toBe(0);
+  });
   test('the cluster alerts: a member that sees two of three, and one member on another configuration', () => {
     const r = runCases(prod, [
       {
@@ -411,4 +427,14 @@ describe('on a real Prometheus (2.42) remote-writing to local receivers', () => 
     expect(lags.flaky).toBeGreaterThanOrEqual(4);
     expect(lags.ok).toBeLessThanOrEqual(2);
   }, 45000);
+});
+
+test('AlertmanagerClusterDown fires at half the members down, whatever their number', () => {
+  const thresholds = [2, 3, 4, 5].map((replicas) => {
+    const dev = environmentConfig('dev');
+    const groups = groupsOf({ ...dev, alertmanager: { ...dev.alertmanager, replicas } });
+    return [replicas, alertOf(groups, 'AlertmanagerClusterDown').condition!.threshold.toString()];
+  });
+  // fewer than a majority up: of 2 one down pages (the other can still deliver it), of 4 two down
+  expect(thresholds).toEqual([[2, '2'], [3, '2'], [4, '3'], [5, '3']]);
 });

@@ -163,11 +163,12 @@ describe('rule groups', () => {
         'PrometheusTSDBCompactionsFailing', 'PrometheusWALFailures', 'PrometheusNotificationsFailing', 'AlertmanagerNotificationsFailing',
         'AlertmanagerConfigReloadFailed'].map((a) => `${a} expr: only the platform's own job`),
       'AlertmanagerDown expr: up{job="alertmanager"} == 0 -> up{job="kube-prometheus-stack-alertmanager"} == 0',
+      // and of its own namespace: other teams' postgres-exporters share the job name
       'MonitoringTargetDown expr: up{job=~"prometheus|kube-state-metrics|node-exporter|postgres-exporter|kubelet-cadvisor|kubelet"} == 0 -> '
-        + 'up{job=~"postgres-exporter"} == 0',
+        + 'up{job=~"postgres-exporter", namespace=~"knowton"} == 0',
       `MonitoringTargetMissing expr: ${['prometheus', 'kube-state-metrics', 'node-exporter', 'postgres-exporter', 'kubelet-cadvisor', 'kubelet']
         .map((j) => `label_replace(absent(up{job="${j}"}), "job", "${j}", "", "")`).join(' or ').replace(/^/, '(').concat(') > 0')} -> `
-        + 'label_replace(absent(up{job="postgres-exporter"}), "job", "postgres-exporter", "", "") > 0',
+        + 'label_replace(absent(up{namespace=~"knowton", job="postgres-exporter"}), "job", "postgres-exporter", "", "") > 0',
     ].sort());
   });
 

@@ -309,6 +309,20 @@ export function increase<L extends string, D extends Dimension>(metric: Metric<L
 }
 
 /**
+ * The smallest value of `query` for each value of the `by` labels: for a ratio per member of a cluster, how
+ * the best member fares (above a threshold only when every member is). Its generated test drives the
+ * query's own series: one member, so the smallest is the value.
+ */
+export function minBy<D extends Dimension>(query: Query<D>, by: readonly string[]): Query<D> {
+  const fixture = query.fixture;
+  return new Query(`min by (${by.join(', ')}) (${query.expr})`, query.unit, `the smallest by ${by.join(', ')} of ${query.description}`,
+    fixture && ((value: number) => {
+      const f = fixture(value);
+      return { series: f.series, labels: pick(f.labels, by) };
+    }));
+}
+
+/**
  * numerator / denominator, two queries in the same dimension over different series (usage over
  * limit). For a part of one counter over its whole, use `share`.
  */
