@@ -57,6 +57,9 @@ export interface AlertingOptions {
  * rule files and dashboards: one function for the standalone stack and the operator resources, so both ship
  * the same groups.
  */
+/** Whether the inhibitions were checked against every alert an environment can have: once per process, not per environment. */
+let inhibitionsChecked = false;
+
 export function alertingSources(config: StackConfig, options: AlertingOptions): AlertingSources {
   const overrides = config.alerts ?? {};
   const groups = ruleGroups({ expectedServices: config.expectedServices ?? INSTRUMENTED_SERVICES, ...options.ruleContext });
@@ -70,7 +73,10 @@ export function alertingSources(config: StackConfig, options: AlertingOptions): 
   // Alertmanager's inhibitions name alerts and labels of these rules: a typo would mute nothing. One whose
   // source this environment lacks (the Alertmanager cluster's alerts outside a cluster) mutes nothing here,
   // harmlessly: it is checked against every alert an environment can have.
-  checkInhibitions(INHIBITIONS, ruleGroups(EVERY_RULE_CONTEXT));
+  if (!inhibitionsChecked) {
+    checkInhibitions(INHIBITIONS, ruleGroups(EVERY_RULE_CONTEXT));
+    inhibitionsChecked = true;
+  }
   checkInhibitions(INHIBITIONS.filter((inh) => known.includes(inh.source)), ruleGroupsOf);
   // SLOs: the declarations of slos/ with this environment's objectives, checked before rendering.
   const sloOverrides = config.slos ?? {};
