@@ -52,14 +52,14 @@ export interface AlertingOptions {
   readonly alertLabels?: Readonly<Record<string, string>>;
 }
 
+/** Whether the inhibitions were checked against every alert an environment can have: once per process, not per environment. */
+let inhibitionsChecked = false;
+
 /**
  * The rule groups of rules/ and the SLOs of slos/ with this environment's overrides, checked, and rendered into
  * rule files and dashboards: one function for the standalone stack and the operator resources, so both ship
  * the same groups.
  */
-/** Whether the inhibitions were checked against every alert an environment can have: once per process, not per environment. */
-let inhibitionsChecked = false;
-
 export function alertingSources(config: StackConfig, options: AlertingOptions): AlertingSources {
   const overrides = config.alerts ?? {};
   const groups = ruleGroups({ expectedServices: config.expectedServices ?? INSTRUMENTED_SERVICES, ...options.ruleContext });

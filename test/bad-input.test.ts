@@ -558,6 +558,7 @@ describe('edge values that must be accepted', () => {
         configDir: '/etc/alertmanager',
       },
     }))],
+    ['every pod label (kube-state-metrics\' wildcard)', cfg(() => ({ kubeStateMetrics: { podLabels: ['*'] } }))],
     ['PagerDuty off and routed from nowhere, no pod labels', cfg(() => ({ alertmanager: { pagerduty: false, routing: { critical: ['slack-critical'] } }, kubeStateMetrics: { podLabels: [] } }))],
   ];
 

@@ -66,8 +66,10 @@ export class KubeStateMetrics extends Construct {
     checkImage(where, 'image', image);
     // Pasted into one flag (`pods=[app,team]`): a comma or bracket in a name would split or end the list.
     checkStringList(where, 'podLabels', podLabels, 'Kubernetes label keys');
+    // `*` is kube-state-metrics' own wildcard: every label of every pod.
     podLabels.forEach((l, i) => checkString(where, `podLabels[${i}]`, l,
-      'a Kubernetes label key such as app or app.kubernetes.io/name (an optional DNS prefix and /, then at most 63 letters, digits, -, _ or .)', KUBERNETES_LABEL_KEY));
+      'a Kubernetes label key such as app or app.kubernetes.io/name (an optional DNS prefix and /, then at most 63 letters, digits, -, _ or .), or * for all',
+      new RegExp(`^\\*$|${KUBERNETES_LABEL_KEY.source}`)));
     check(exported.length > 0, where, 'resources', exported, 'at least one resource');
     for (const r of exported) {
       check(r in RESOURCE_GROUPS, where, 'resources', r, `one of ${Object.keys(RESOURCE_GROUPS).join(', ')}`);
