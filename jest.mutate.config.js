@@ -22,8 +22,6 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
   testPathIgnorePatterns: [
     '/node_modules/',
-    // Stryker runs every file on its own (it maps mutants to the tests of a file): not the groups.
-    '/test/groups/',
     'test/e2e\\.test\\.ts$',
     'test/e2e-services\\.test\\.ts$',
     'test/e2e-errors\\.test\\.ts$',
