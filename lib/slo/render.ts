@@ -31,10 +31,10 @@ const LONG_WINDOWS: readonly Duration[] = BURN_TIERS.map((t) => t.long);
 /**
  * Windows longer than this are not computed from the raw series but from the rates recorded over
  * DERIVED_BASE: a rate over 30 days of raw series reads every sample of every series of the SLI at each
- * evaluation (172,800 per series at a 15s scrape: a backend with 300 request series crosses Prometheus's
- * 50 million samples per query, the rule fails and the budget is never known), while the recorded rates
- * are one series per SLO. The ratio of two sums over the same recorded samples is the share of bad events
- * over the window, its edges smoothed by DERIVED_BASE.
+ * evaluation (172,800 per series at a 15s scrape, times every method, route and status series), while the
+ * recorded rates are one series per SLO. The ratio of two sums over the same recorded samples is the share
+ * of bad events over the window, its edges smoothed by DERIVED_BASE. What it cannot see: an evaluation gap
+ * longer than DERIVED_BASE, and anything before the rules were first loaded (README, SLOs).
  */
 const RAW_WINDOW_MAX = Duration.hours(6);
 const DERIVED_BASE = Duration.minutes(30);
